@@ -1,0 +1,41 @@
+# Everything runs from a virtual environment built from the lock files; `make site` and `make test`
+# create it on first use, so both work on a fresh machine with only Python 3.11.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: site test test-fast serve check lock fuzz clean
+
+site: $(VENV)/.runtime  ## build the example site into site/
+	$(BIN)/readiness build
+
+test: $(VENV)/.dev  ## run the whole test suite (slow and browser cases included)
+	$(BIN)/pytest
+
+test-fast: $(VENV)/.dev  ## the suite without slow cases, for quick iteration
+	$(BIN)/pytest -m "not slow"
+
+serve: $(VENV)/.runtime
+	$(BIN)/readiness serve
+
+check: $(VENV)/.runtime
+	$(BIN)/readiness check
+
+$(VENV)/.runtime: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	touch $@
+
+lock:  ## re-pin requirements*.lock from requirements*.in (needs pip-tools)
+	pip-compile -q --strip-extras --allow-unsafe --no-header -o requirements.lock requirements.in
+	pip-compile -q --strip-extras --allow-unsafe --no-header -o requirements-dev.lock requirements-dev.in
+	sed -i '/^--extra-index-url\|^--find-links\|^--index-url/d' requirements.lock requirements-dev.lock
+
+clean:
+	rm -rf $(VENV) site

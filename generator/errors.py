@@ -1,0 +1,88 @@
+"""Locations and input problems: every mistake names `path:line:col` and is collected, not raised one by one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A 1-based position in an input file; line 1, col 1 when the input has no position."""
+
+    path: str
+    line: int = 1
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One message about an input, an error or a warning."""
+
+    location: Location
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{self.location}: {prefix}{self.message}"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+class InputError(Exception):
+    """Raised when inputs hold errors; carries every problem found, so all are reported at once."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = sorted_problems(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass
+class Problems:
+    """Collects problems while a stage runs, then raises them together."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def error(self, location: Location, message: str) -> None:
+        self.items.append(Problem(location, message, "error"))
+
+    def warning(self, location: Location, message: str) -> None:
+        self.items.append(Problem(location, message, "warning"))
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self.items.extend(problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.items if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.items if not p.is_error]
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise InputError(self.items)
+
+
+def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """Problems in file order, duplicates dropped, so output is stable and readable."""
+    seen: dict[tuple, Problem] = {}
+    for p in problems:
+        seen.setdefault((p.location, p.message, p.severity), p)
+    return sorted(seen.values(), key=lambda p: (p.location, p.message))
+
+
+def display_path(path: Path, root: Path) -> str:
+    """The path as the user knows it: relative to the project root when inside it."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)

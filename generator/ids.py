@@ -1,0 +1,36 @@
+"""Slugs for checklist ids, release-name rules and version ordering."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from packaging.version import InvalidVersion, Version
+
+MAX_SLUG = 64
+_APOSTROPHES = str.maketrans("", "", "'\u2019\u02bc")
+_WORD = re.compile(r"[^\W_]+")
+RELEASE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*\Z")
+PINNED_ID = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*\Z")
+
+
+def slugify(text: str) -> str:
+    """Lower-case words of letters and digits joined by `-`, accents and punctuation dropped, at most 64 chars."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    words = _WORD.findall(bare.translate(_APOSTROPHES).casefold())
+    slug = "-".join(words)
+    if len(slug) <= MAX_SLUG:
+        return slug
+    cut = slug.rfind("-", 0, MAX_SLUG + 1)
+    # A single word longer than the limit has no boundary to cut at.
+    return slug[:cut] if cut > 0 else slug[:MAX_SLUG]
+
+
+def version_key(name: str) -> tuple:
+    """Sort key: PEP 440 order where the name is a version, else natural order (2.10 after 2.9)."""
+    try:
+        return (0, Version(name), name)
+    except InvalidVersion:
+        parts = re.split(r"(\d+)", name.casefold())
+        return (1, tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p), name)

@@ -1,0 +1,296 @@
+"""Frozen value objects shared by every stage: the checklist, a release's results and its evaluation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+from generator.errors import Location
+
+STATUSES = ("done", "pending", "failed", "n/a", "waived")
+VERDICTS = ("YES", "NO", "NEEDS REVIEW")
+
+
+# --- checklist -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """A threshold an item states, e.g. `< 3 seconds`; results give it a measured value."""
+
+    op: str  # one of < <= > >=
+    threshold: float
+    unit: str  # as written, e.g. "seconds", "ms", "%"
+    text: str  # the comparison as written, e.g. "< 3 seconds"
+
+    def met_by(self, value: float) -> bool:
+        """Whether a measured value (in this criterion's unit) satisfies the threshold."""
+        return {
+            "<": value < self.threshold,
+            "<=": value <= self.threshold,
+            ">": value > self.threshold,
+            ">=": value >= self.threshold,
+        }[self.op]
+
+
+@dataclass(frozen=True)
+class Item:
+    """A countable task item: the unit of progress."""
+
+    id: str
+    text: str  # inline Markdown as written, without the checkbox and pinned id
+    plain: str  # plain text, for search, CSV and messages
+    location: Location
+    conditional: bool  # it, its group or its section may be n/a without a reason
+    criterion: Optional[Criterion]
+    ancestors: tuple[str, ...]  # section id first, then group ids, outermost first
+    checked: bool = False
+
+
+@dataclass(frozen=True)
+class Group:
+    """A bold task item with nested items, or a heading below the section level."""
+
+    id: str
+    text: str
+    plain: str
+    location: Location
+    conditional: bool
+    children: tuple[Union["Group", Item], ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A top-level part of the checklist (the headings of the section level)."""
+
+    id: str
+    text: str
+    plain: str
+    location: Location
+    conditional: bool
+    children: tuple[Union[Group, Item], ...]
+
+
+@dataclass(frozen=True)
+class Role:
+    """A sign-off role, e.g. `technical-lead`."""
+
+    id: str
+    label: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """A parsed checklist: its structure, roles, and every node by id."""
+
+    name: str  # file stem, used in results files and URLs
+    path: str  # as displayed
+    title: str
+    sections: tuple[Section, ...]
+    roles: tuple[Role, ...]
+    sha256: str
+    items: tuple[Item, ...] = field(init=False)
+    nodes: dict = field(init=False, compare=False, repr=False)
+    conditional_ids: frozenset = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        items: list[Item] = []
+        nodes: dict[str, Union[Section, Group, Item]] = {}
+        conditional: set[str] = set()
+
+        def walk(node, inherited: bool):
+            nodes[node.id] = node
+            cond = inherited or node.conditional
+            if cond:
+                conditional.add(node.id)
+            if isinstance(node, Item):
+                items.append(node)
+            else:
+                for child in node.children:
+                    walk(child, cond)
+
+        for section in self.sections:
+            walk(section, False)
+        object.__setattr__(self, "items", tuple(items))
+        object.__setattr__(self, "nodes", nodes)
+        object.__setattr__(self, "conditional_ids", frozenset(conditional))
+
+    @property
+    def role_ids(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self.roles)
+
+    @property
+    def criteria(self) -> tuple[Item, ...]:
+        return tuple(i for i in self.items if i.criterion)
+
+    def items_under(self, node_id: str) -> tuple[Item, ...]:
+        """Every item a section, group or item id covers."""
+        node = self.nodes[node_id]
+        if isinstance(node, Item):
+            return (node,)
+        return tuple(i for i in self.items if node_id in i.ancestors)
+
+
+# --- results -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry under `items:` in a results file: an item, group or section id and what was recorded."""
+
+    target: str
+    location: Location
+    status: Optional[str] = None
+    by: Optional[str] = None
+    date: Optional[dt.date] = None
+    evidence: Optional[str] = None
+    note: Optional[str] = None
+    reason: Optional[str] = None
+    approved_by: Optional[str] = None
+    expires: Optional[dt.date] = None
+    value: Optional[float] = None
+    value_text: Optional[str] = None  # the value as written, e.g. "2400 ms"
+
+
+@dataclass(frozen=True)
+class Signoff:
+    """A role's approval: who and when."""
+
+    role: str
+    name: str
+    date: dt.date
+    location: Location
+
+
+@dataclass(frozen=True)
+class Launch:
+    """When and by whom a release went out."""
+
+    date: Optional[dt.date]
+    time: Optional[str]
+    timezone: Optional[str]
+    deployed_by: Optional[str]
+    notes: Optional[str]
+    location: Location
+
+
+@dataclass(frozen=True)
+class Release:
+    """A loaded results file, validated against its checklist."""
+
+    name: str
+    path: str
+    checklist: str
+    entries: tuple[Entry, ...]
+    signoffs: tuple[Signoff, ...]
+    launch: Optional[Launch]
+    sha256: str
+    location: Location
+
+
+# --- evaluation ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Item counts by status; adds with `+` so `sum()` gives totals."""
+
+    done: int = 0
+    failed: int = 0
+    pending: int = 0
+    na: int = 0
+    waived: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.done + self.failed + self.pending + self.na + self.waived
+
+    @property
+    def applicable(self) -> int:
+        return self.total - self.na
+
+    @property
+    def progress(self) -> float:
+        """(done + waived) / applicable as a percentage rounded to one decimal; 100.0 when nothing applies."""
+        if self.applicable == 0:
+            return 100.0
+        return round(100.0 * (self.done + self.waived) / self.applicable, 1)
+
+    def __add__(self, other: "Counts") -> "Counts":
+        if not isinstance(other, Counts):
+            return NotImplemented
+        return Counts(
+            self.done + other.done,
+            self.failed + other.failed,
+            self.pending + other.pending,
+            self.na + other.na,
+            self.waived + other.waived,
+        )
+
+    def __radd__(self, other):
+        if other == 0:
+            return self
+        return self.__add__(other)
+
+    @classmethod
+    def of(cls, status: str) -> "Counts":
+        """Counts for a single item with this status."""
+        key = "na" if status == "n/a" else status
+        return cls(**{key: 1})
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "total": self.total,
+            "done": self.done,
+            "failed": self.failed,
+            "pending": self.pending,
+            "na": self.na,
+            "waived": self.waived,
+        }
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """An item's status in one release and the entry it came from."""
+
+    item: Item
+    status: str
+    entry: Optional[Entry]  # the most specific entry that applies, if any
+    own: Optional[Entry]  # the entry naming this item itself, if any (carries value, evidence...)
+    expired: bool = False  # a waiver whose expiry is before the evaluation date
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One thing holding a release back from YES."""
+
+    kind: str  # failed, pending, expired, waived, unsigned
+    target: str  # item or role id
+    text: str  # plain text for display
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A release evaluated against its checklist on a given date."""
+
+    release: Release
+    checklist: Checklist
+    evaluated_on: dt.date
+    results: tuple[ItemResult, ...]
+    counts: Counts
+    section_counts: tuple[tuple[Section, Counts], ...]
+    verdict: str
+    reasons: tuple[Reason, ...]
+    blocking: tuple[str, ...]
+    unsigned: tuple[str, ...]
+    signoffs: dict = field(compare=False)  # role id -> Signoff or None
+
+    @property
+    def progress(self) -> float:
+        return self.counts.progress
+
+    @property
+    def launched(self) -> bool:
+        return bool(self.release.launch and self.release.launch.date)
