@@ -328,8 +328,13 @@ def read_results_bytes(path: Path, shown: str, problems: Problems) -> Optional[t
     return text, data
 
 
-def load_release(path: Path, shown: str, checklists: dict[str, Checklist], problems: Problems) -> Optional[Release]:
-    """Read one results file strictly; every problem goes to `problems`; returns None when it cannot be used."""
+def load_release(path: Path, shown: str, checklists: dict[str, Checklist], problems: Problems,
+                 broken: frozenset = frozenset()) -> Optional[Release]:
+    """Read one results file strictly; every problem goes to `problems`; returns None when it cannot be used.
+
+    `broken` names checklists that failed to parse: files using them are read for syntax only, so the
+    checklist's own errors are not echoed as a wrong id in every results file.
+    """
     start = len(problems.errors)
     read = read_results_bytes(path, shown, problems)
     if read is None:
@@ -360,7 +365,7 @@ def load_release(path: Path, shown: str, checklists: dict[str, Checklist], probl
                     f"they must be the same (release: \"{path.stem}\")")
             name = None
 
-    checklist = _pick_checklist(r, top.get("checklist"), checklists, root.loc)
+    checklist = _pick_checklist(r, top.get("checklist"), checklists, root.loc, broken)
     entries = _read_items(r, top.get("items"), checklist) if checklist else ()
     signoffs = _read_signoffs(r, top.get("signoffs"), checklist) if checklist else ()
     launch = _read_launch(r, top["launch"][1]) if "launch" in top else None
@@ -370,17 +375,20 @@ def load_release(path: Path, shown: str, checklists: dict[str, Checklist], probl
                    hashlib.sha256(data).hexdigest(), Location(shown))
 
 
-def _pick_checklist(r: _Reader, pair, checklists: dict[str, Checklist], at: Location) -> Optional[Checklist]:
+def _pick_checklist(r: _Reader, pair, checklists: dict[str, Checklist], at: Location,
+                    broken: frozenset) -> Optional[Checklist]:
     if pair is None:
-        if len(checklists) == 1:
+        if len(checklists) == 1 and not broken:
             return next(iter(checklists.values()))
-        if not checklists:
+        if not checklists or (broken and len(checklists) + len(broken) == 1):
             return None
         r.error(at, "", f"missing `checklist:`; this repository has several: {', '.join(sorted(checklists))}")
         return None
     node = pair[1]
     name = r.text(node, "checklist")
     if name is None:
+        return None
+    if name in broken:
         return None
     if name not in checklists:
         hint = did_you_mean(name, checklists) or f"; expected one of {', '.join(sorted(checklists)) or '(none)'}"

@@ -1,0 +1,142 @@
+"""Command line: click commands that run the pipeline and turn input problems into messages and exit codes."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+import yaml
+
+from generator import __version__
+from generator.errors import InputError, Location, Problem
+from generator.exports import dumps, status_json
+from generator.ids import RELEASE_NAME
+
+EXIT_INPUT = 1
+EXIT_USAGE = 2
+
+
+def _print_problems(problems, err: bool = True) -> None:
+    for p in problems:
+        click.echo(str(p), err=err)
+
+
+def handles_input_errors(func):
+    """Report InputError as `path:line:col: message` lines and exit 1, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            _print_problems(exc.problems, err=func.__name__ != "check")
+            errors = sum(1 for p in exc.problems if p.is_error)
+            click.echo(f"{errors} error{'s' if errors != 1 else ''}; nothing was written.", err=True)
+            sys.exit(EXIT_INPUT)
+        except OSError as exc:
+            click.echo(f"{exc.filename or ''}: {exc.strerror or exc}", err=True)
+            sys.exit(EXIT_INPUT)
+
+    return wrapper
+
+
+def root_option(func):
+    return click.option(
+        "--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+        help="The readiness repository (holds checklists/ and results/).",
+    )(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="readiness")
+def cli() -> None:
+    """Launch-readiness sites from a Markdown checklist and per-release YAML results."""
+
+
+def _load(root: Path):
+    from generator.project import load_project
+
+    return load_project(root)
+
+
+@cli.command()
+@root_option
+@handles_input_errors
+def check(root: Path) -> None:
+    """Validate every checklist and results file; print one line per problem."""
+    project = _load(root)
+    _print_problems(project.warnings, err=False)
+    click.echo(f"{len(project.checklists)} checklist(s), {len(project.releases)} results file(s): no errors"
+               + (f", {len(project.warnings)} warning(s)" if project.warnings else ""), err=True)
+
+
+@cli.command()
+@click.argument("release")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@root_option
+@handles_input_errors
+def status(release: str, as_json: bool, root: Path) -> None:
+    """The verdict, counts, progress, blocking items and sign-offs of RELEASE."""
+    project = _load(root)
+    evaluations = {e.release.name: e for e in project.evaluations()}
+    if release not in evaluations:
+        from generator.results import did_you_mean
+
+        hint = did_you_mean(release, evaluations) or f"; releases: {', '.join(evaluations) or '(none)'}"
+        raise InputError([Problem(Location(f"results/{release}.yaml"), f"no results file for release `{release}`{hint}")])
+    e = evaluations[release]
+    if as_json:
+        click.echo(dumps(status_json(e)), nl=False)
+        return
+    from generator.terminal import print_status
+
+    print_status(e)
+
+
+@cli.command()
+@click.argument("release")
+@click.option("--checklist", "checklist_name", help="The checklist to use (required when there are several).")
+@click.option("--from", "from_release", help="Carry statuses over from this release.")
+@root_option
+@handles_input_errors
+def new(release: str, checklist_name: Optional[str], from_release: Optional[str], root: Path) -> None:
+    """Create results/RELEASE.yaml listing every item as pending (or as in --from); never overwrites."""
+    from generator.scaffold import create_results
+
+    path = create_results(root, release, checklist_name, from_release)
+    click.echo(f"created {path}; record results in it, then run `readiness check`", err=True)
+
+
+@cli.command()
+@click.option("-d", "--site-dir", type=click.Path(path_type=Path), default=None,
+              help="Where to put the site (relative to the current directory); default <root>/site.")
+@click.option("--strict", is_flag=True, help="Treat readiness's own warnings as errors.")
+@root_option
+@handles_input_errors
+def build(site_dir: Optional[Path], strict: bool, root: Path) -> None:
+    """Check the inputs, generate the pages and run `mkdocs build --strict`."""
+    from generator.terminal import build_with_progress
+
+    build_with_progress(root, site_dir or root / "site", strict)
+
+
+@cli.command()
+@click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+@root_option
+@handles_input_errors
+def serve(dev_addr: str, root: Path) -> None:
+    """Build the site and serve it, rebuilding when a checklist or results file changes."""
+    from generator.serve import serve_site
+
+    serve_site(root, dev_addr)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        cli(standalone_mode=True)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,99 @@
+"""Machine-readable shapes of an evaluation: the `status --json` object, per-release JSON and CSV rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from generator.model import Evaluation, ItemResult
+
+
+def status_json(e: Evaluation) -> dict:
+    """The object `readiness status --json` prints (DESIGN.md's exact shape)."""
+    return {
+        "release": e.release.name,
+        "checklist": e.checklist.name,
+        "verdict": e.verdict,
+        "progress": e.progress,
+        "counts": e.counts.as_dict(),
+        "blocking": list(e.blocking),
+        "unsigned": list(e.unsigned),
+        "signoffs": {
+            role: ({"name": s.name, "date": s.date.isoformat()} if s else None) for role, s in e.signoffs.items()
+        },
+    }
+
+
+def _item(r: ItemResult) -> dict:
+    own, entry = r.own, r.entry
+    out = {
+        "id": r.item.id,
+        "section": r.item.ancestors[0],
+        "text": r.item.plain,
+        "status": r.status,
+        "from": entry.target if entry else None,
+    }
+    for field in ("by", "date", "evidence", "note", "reason", "approved_by", "expires"):
+        value = getattr(own, field, None) if own else None
+        if value is None and entry is not None and field in ("reason", "approved_by", "expires"):
+            value = getattr(entry, field)
+        out[field] = value.isoformat() if hasattr(value, "isoformat") else value
+    if r.item.criterion:
+        c = r.item.criterion
+        out["criterion"] = {"op": c.op, "threshold": c.threshold, "unit": c.unit,
+                            "value": own.value if own else None}
+    if r.status == "waived":
+        out["expired"] = r.expired
+    return out
+
+
+def release_json(e: Evaluation) -> dict:
+    """Everything on a release page as data: status, items, launch and the source file's hash."""
+    launch = e.release.launch
+    data = status_json(e)
+    data.update(
+        evaluated_on=e.evaluated_on.isoformat(),
+        source={"path": e.release.path, "sha256": e.release.sha256},
+        checklist_source={"path": e.checklist.path, "sha256": e.checklist.sha256},
+        launch=None if launch is None else {
+            "date": launch.date.isoformat() if launch.date else None,
+            "time": launch.time, "timezone": launch.timezone,
+            "deployed_by": launch.deployed_by, "notes": launch.notes,
+        },
+        items=[_item(r) for r in e.results],
+    )
+    return data
+
+
+def releases_json(evaluations: list[Evaluation]) -> list[dict]:
+    """One summary per release, oldest first."""
+    return [
+        dict(status_json(e), launch_date=e.release.launch.date.isoformat() if e.launched else None,
+             sha256=e.release.sha256)
+        for e in evaluations
+    ]
+
+
+RELEASES_CSV = ("release", "checklist", "verdict", "progress", "total", "done", "failed", "pending", "na", "waived",
+                "launch_date", "signed", "roles", "sha256")
+
+
+def releases_csv(evaluations: list[Evaluation]) -> str:
+    """The releases table for spreadsheets: one row per release."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(RELEASES_CSV)
+    for e in evaluations:
+        c = e.counts
+        writer.writerow([
+            e.release.name, e.checklist.name, e.verdict, f"{e.progress:.1f}", c.total, c.done, c.failed, c.pending,
+            c.na, c.waived, e.release.launch.date.isoformat() if e.launched else "",
+            len(e.signoffs) - len(e.unsigned), len(e.signoffs), e.release.sha256,
+        ])
+    return buf.getvalue()
+
+
+def dumps(data) -> str:
+    """Stable JSON text: sorted keys would reorder the documented shape, so insertion order is kept."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,139 @@
+"""Page list: one function per page type, each yielding the outputs (path, template, context) of the docs tree."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Optional
+
+from generator import __version__
+from generator.exports import dumps, release_json, releases_csv, releases_json
+from generator.model import Checklist, Evaluation, Group, Item, ItemResult, Section
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the generated docs tree: a template with its context, or ready-made text (data exports)."""
+
+    path: str  # relative to the docs directory, with forward slashes
+    template: Optional[str] = None
+    context: dict = field(default_factory=dict)
+    text: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class SiteData:
+    """What every page sees: gathered once, before any page is made."""
+
+    config: dict
+    checklists: dict[str, Checklist]
+    evaluations: tuple[Evaluation, ...]  # oldest first
+    generated_on: dt.date
+    version: str = __version__
+
+    @property
+    def latest(self) -> Optional[Evaluation]:
+        return self.evaluations[-1] if self.evaluations else None
+
+    @property
+    def newest_first(self) -> tuple[Evaluation, ...]:
+        return tuple(reversed(self.evaluations))
+
+
+def _base(path: str) -> str:
+    """The relative prefix from a page back to the site root (the site must work from file://)."""
+    return "../" * path.count("/")
+
+
+def _page(path: str, template: str, site: SiteData, **context) -> Output:
+    return Output(path, template, dict(context, site=site, base=_base(path)))
+
+
+def release_path(name: str) -> str:
+    return f"releases/{name}/index.md"
+
+
+def dashboard(site: SiteData) -> Iterable[Output]:
+    yield _page("index.md", "dashboard.md.j2", site, latest=site.latest)
+
+
+def releases_index(site: SiteData) -> Iterable[Output]:
+    yield _page("releases/index.md", "releases.md.j2", site)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a release page's item table: a group heading or an item with its result."""
+
+    depth: int
+    node: object
+    result: Optional[ItemResult] = None
+
+
+def _rows(nodes, results: dict[str, ItemResult], depth: int = 0) -> list[Row]:
+    rows: list[Row] = []
+    for node in nodes:
+        if isinstance(node, Item):
+            rows.append(Row(depth, node, results[node.id]))
+        else:
+            rows.append(Row(depth, node))
+            rows.extend(_rows(node.children, results, depth + 1))
+    return rows
+
+
+def release_pages(site: SiteData) -> Iterable[Output]:
+    previous: dict[str, Evaluation] = {}
+    for e in site.evaluations:
+        results = {r.item.id: r for r in e.results}
+        sections = [(s, counts, _rows(s.children, results)) for (s, counts) in e.section_counts]
+        criteria = [results[i.id] for i in e.checklist.criteria]
+        yield _page(release_path(e.release.name), "release.md.j2", site, e=e, sections=sections,
+                    criteria=criteria, previous=previous.get(e.checklist.name))
+        previous[e.checklist.name] = e
+
+
+def signoffs_page(site: SiteData) -> Iterable[Output]:
+    roles: list = []
+    for c in site.checklists.values():
+        roles.extend(r for r in c.roles if r.id not in {x.id for x in roles})
+    yield _page("signoffs/index.md", "signoffs.md.j2", site, roles=roles)
+
+
+def checklist_pages(site: SiteData) -> Iterable[Output]:
+    for c in site.checklists.values():
+        rows = [(s, _rows(s.children, {i.id: None for i in c.items})) for s in c.sections]
+        yield _page(f"checklists/{c.name}/index.md", "checklist.md.j2", site, c=c, sections=rows)
+
+
+def data_exports(site: SiteData) -> Iterable[Output]:
+    evaluations = list(site.evaluations)
+    yield Output("data/releases.json", text=dumps(releases_json(evaluations)))
+    yield Output("data/releases.csv", text=releases_csv(evaluations))
+    for e in evaluations:
+        yield Output(f"data/releases/{e.release.name}.json", text=dumps(release_json(e)))
+
+
+PAGES: list[Callable[[SiteData], Iterable[Output]]] = [
+    dashboard,
+    releases_index,
+    release_pages,
+    signoffs_page,
+    checklist_pages,
+    data_exports,
+]
+
+
+def site_outputs(site: SiteData) -> list[Output]:
+    """Every output of every page type, in a stable order."""
+    return [out for page in PAGES for out in page(site)]
+
+
+def nav(site: SiteData) -> list:
+    """The navigation: a handful of fixed pages; release pages are reached from the releases index, not the nav."""
+    items: list = [{"Dashboard": "index.md"}, {"Releases": "releases/index.md"}, {"Sign-offs": "signoffs/index.md"}]
+    checklists = [{c.name: f"checklists/{c.name}/index.md"} for c in site.checklists.values()]
+    if len(checklists) == 1:
+        items.append({"Checklist": next(iter(checklists[0].values()))})
+    else:
+        items.append({"Checklists": checklists})
+    return items

@@ -1,0 +1,87 @@
+"""Render stage: the Jinja2 environment and safe rendering of user Markdown; returns text, writes nothing."""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+from pathlib import Path
+
+import jinja2
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+TEMPLATES = Path(__file__).parent / "templates"
+URL_SCHEMES = {"http", "https", "mailto"}
+# Characters Python-Markdown gives meaning to; escaping them keeps user text literal in Markdown context.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
+
+
+@functools.lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    # html off: raw HTML in notes is shown as text, never passed through.
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+
+def _clean(rendered: str) -> str:
+    return nh3.clean(rendered, url_schemes=URL_SCHEMES, link_rel="noopener noreferrer nofollow")
+
+
+def markdown_block(text: str | None) -> Markup:
+    """User Markdown (notes) as sanitised HTML: CommonMark without raw HTML, then nh3 with http/https/mailto only."""
+    if not text:
+        return Markup("")
+    return Markup(_clean(_markdown().render(text)).strip())
+
+
+def markdown_inline(text: str | None) -> Markup:
+    """One line of user Markdown (item text) as sanitised inline HTML."""
+    if not text:
+        return Markup("")
+    return Markup(_clean(_markdown().renderInline(text)).strip())
+
+
+def markdown_text(text: str) -> Markup:
+    """Plain text made literal for a Markdown context such as a heading: escaped for Markdown, then for HTML."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", html.escape(" ".join(str(text).split()), quote=False))
+    return Markup(escaped)
+
+
+def percent(value: float) -> str:
+    """A progress percentage as displayed: one decimal."""
+    return f"{value:.1f} %"
+
+
+def css_token(text: str) -> str:
+    """A value usable in a class name: `NEEDS REVIEW` -> `needs-review`, `n/a` -> `na`."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower().replace("n/a", "na")).strip("-")
+
+
+@functools.lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """Templates with StrictUndefined and autoescaping on, so user text is escaped unless made safe above."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        # Pages are HTML inside Markdown: escape everything. The results scaffold is YAML: escape nothing.
+        autoescape=jinja2.select_autoescape(enabled_extensions=("md.j2", "html.j2"), disabled_extensions=("yaml.j2",),
+                                            default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        md_block=markdown_block,
+        md_inline=markdown_inline,
+        md_text=markdown_text,
+        percent=percent,
+        css=css_token,
+        escape_attr=html.escape,
+    )
+    return env
+
+
+def render(template: str, context: dict) -> str:
+    """Render one template with its context."""
+    return environment().get_template(template).render(**context)

@@ -1,0 +1,121 @@
+"""`readiness new`: a results file listing every item of a checklist, written once and never overwritten."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import yaml
+
+from generator.checklist import load_checklist
+from generator.errors import InputError, Location, Problem, Problems, display_path
+from generator.ids import RELEASE_NAME
+from generator.merge import evaluate
+from generator.model import Checklist, Evaluation, Item
+from generator.render import render
+from generator.results import load_release
+
+
+@dataclass(frozen=True)
+class Line:
+    """One `id: value  # comment` line of the scaffold."""
+
+    id: str
+    value: str
+    comment: str
+
+
+def _usage(message: str, where: str = "readiness new") -> InputError:
+    return InputError([Problem(Location(where), message)])
+
+
+def _checklists(root: Path) -> dict[str, Checklist]:
+    found: dict[str, Checklist] = {}
+    problems: list = []
+    for path in sorted((root / "checklists").glob("*.md")):
+        try:
+            checklist, _ = load_checklist(path, display_path(path, root))
+            found[checklist.name] = checklist
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return found
+
+
+def _flow(value: dict) -> str:
+    return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, allow_unicode=True, width=10**6).strip()
+
+
+def _carried(item: Item, previous: Optional[Evaluation]) -> str:
+    """The scaffold value for an item: pending, or what --from recorded for it."""
+    if previous is None:
+        return "pending"
+    result = next(r for r in previous.results if r.item.id == item.id)
+    entry, own = result.entry, result.own
+    if item.criterion and own is not None and own.value is not None and result.status not in ("n/a", "waived"):
+        return _flow({"value": own.value_text if isinstance(own.value_text, str) else own.value})
+    if result.status == "n/a" and entry is not None and entry.reason:
+        return _flow({"status": "n/a", "reason": entry.reason})
+    if result.status == "waived" and entry is not None:
+        return _flow({"status": "waived", "reason": entry.reason, "approved_by": entry.approved_by,
+                      "expires": entry.expires})
+    if item.criterion and result.status in ("done", "failed"):
+        return "pending"
+    return result.status
+
+
+def create_results(root: Path, release: str, checklist_name: Optional[str], from_release: Optional[str]) -> str:
+    """Write results/RELEASE.yaml; refuses an existing file (in any letter case) and invalid names."""
+    if not RELEASE_NAME.match(release):
+        raise _usage(f"release name `{release}` must be letters, digits and . _ + - , starting with a letter or digit")
+    results_dir = root / "results"
+    target = results_dir / f"{release}.yaml"
+    shown = display_path(target, root)
+    if results_dir.is_dir():
+        for existing in results_dir.iterdir():
+            if existing.stem.casefold() == release.casefold() and existing.suffix in (".yaml", ".yml"):
+                raise _usage(f"{display_path(existing, root)} already exists; readiness never overwrites results "
+                             "files (edit it, or delete it first)", shown)
+    checklists = _checklists(root)
+    if not checklists:
+        raise _usage("no checklist found; add one such as checklists/production.md", "checklists/")
+
+    previous: Optional[Evaluation] = None
+    if from_release:
+        source = results_dir / f"{from_release}.yaml"
+        if not RELEASE_NAME.match(from_release) or not source.is_file():
+            raise _usage(f"--from: no results file results/{from_release}.yaml")
+        problems = Problems()
+        loaded = load_release(source, display_path(source, root), checklists, problems)
+        problems.raise_if_errors()
+        assert loaded is not None
+        if checklist_name and checklist_name != loaded.checklist:
+            raise _usage(f"--from {from_release} uses checklist `{loaded.checklist}`, not `{checklist_name}`")
+        checklist_name = loaded.checklist
+        previous = evaluate(loaded, checklists[loaded.checklist])
+
+    if checklist_name is None:
+        if len(checklists) > 1:
+            raise _usage(f"several checklists: choose one with --checklist ({', '.join(sorted(checklists))})")
+        checklist_name = next(iter(checklists))
+    if checklist_name not in checklists:
+        raise _usage(f"--checklist: no checklists/{checklist_name}.md; have {', '.join(sorted(checklists))}")
+    c = checklists[checklist_name]
+
+    sections = []
+    for section in c.sections:
+        lines = []
+        for item in c.items_under(section.id):
+            comment = item.plain + (f" (criterion {item.criterion.text}: give value)" if item.criterion else "")
+            lines.append(Line(item.id, _carried(item, previous), comment))
+        sections.append((section, lines))
+    text = render("new.yaml.j2", {"release": release, "c": c, "sections": sections})
+    results_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(target, "x", encoding="utf-8") as fh:  # "x": never replace a file created meanwhile
+            fh.write(text)
+    except FileExistsError:
+        raise _usage(f"{shown} already exists; readiness never overwrites results files", shown)
+    return shown

@@ -1,0 +1,169 @@
+"""Build stage: writes the docs tree and mkdocs.yml into a temporary directory, runs mkdocs, swaps the site in.
+
+This is the only module that writes files (apart from `readiness new`, which creates one results file).
+An existing site is replaced only after a build succeeded, so a failed build leaves it as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator, Optional
+
+import yaml
+
+from generator.errors import InputError, Location, Problem
+from generator.pages import Output, SiteData, nav, site_outputs
+from generator.render import render
+
+ASSETS = Path(__file__).parent / "assets"
+SHIM = "assets/javascripts/iframe-worker/shim.js"
+MARKER = ".readiness-site"  # marks a directory as a site readiness built, so it may be replaced
+
+
+def mkdocs_config(site: SiteData, docs_dir: Path, site_dir: Path) -> dict:
+    """The mkdocs.yml for the generated docs: Material, offline from disk, no external request."""
+    config = site.config
+    cfg = {
+        "site_name": config["site_name"],
+        "docs_dir": str(docs_dir),
+        "site_dir": str(site_dir),
+        "nav": nav(site),
+        "theme": {
+            "name": "material",
+            "font": False,  # no Google Fonts: the site must work offline
+            "features": ["navigation.top", "search.highlight", "content.tooltips"],
+            "palette": [
+                {"media": "(prefers-color-scheme: light)", "scheme": "default", "primary": "indigo",
+                 "toggle": {"icon": "material/weather-night", "name": "Switch to dark mode"}},
+                {"media": "(prefers-color-scheme: dark)", "scheme": "slate", "primary": "indigo",
+                 "toggle": {"icon": "material/weather-sunny", "name": "Switch to light mode"}},
+            ],
+        },
+        "plugins": [
+            "search",
+            "offline",
+            # Fails the build on any external asset instead of downloading it. Material's bundle names two
+            # it loads only on demand: mermaid (for diagrams, which readiness never emits) and a
+            # ResizeObserver polyfill (for browsers without it); those two are the only exceptions.
+            {"privacy": {"assets_fetch": False, "cache": False,
+                         "assets_exclude": ["unpkg.com/mermaid@*", "unpkg.com/resize-observer-polyfill*"]}},
+        ],
+        "extra": {"polyfills": [SHIM], "generator": False},
+        "extra_css": ["assets/stylesheets/readiness.css"],
+        "markdown_extensions": ["tables", "attr_list", {"toc": {"permalink": True}}],
+        "edit_uri": "",
+        "validation": {"nav": {"omitted_files": "ignore"}},
+    }
+    for key in ("site_description", "site_url", "repo_url", "copyright"):
+        if key in config:
+            cfg[key] = config[key]
+    return cfg
+
+
+def render_outputs(outputs: list[Output]) -> Iterator[tuple[str, str]]:
+    """(relative path, text) for every output: templates rendered, data passed through."""
+    for out in outputs:
+        yield out.path, out.text if out.text is not None else render(out.template, out.context)
+
+
+def write_docs(site: SiteData, docs_dir: Path) -> int:
+    """Write every page, export and asset of the site into `docs_dir`; returns the number of files."""
+    count = 0
+    for rel, text in render_outputs(site_outputs(site)):
+        target = docs_dir / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        count += 1
+    shutil.copytree(ASSETS, docs_dir / "assets", dirs_exist_ok=True)
+    return count
+
+
+class _Collect(logging.Handler):
+    """Keeps mkdocs' warnings so they can be reported in our own format."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _mkdocs_logging() -> Iterator[_Collect]:
+    logger = logging.getLogger("mkdocs")
+    handler = _Collect()
+    old_level, old_propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+        logger.propagate = old_propagate
+
+
+def run_mkdocs(config_file: Path) -> None:
+    """`mkdocs build --strict` in-process; any warning fails the build with mkdocs' own message."""
+    from mkdocs import exceptions
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    with _mkdocs_logging() as collected:
+        try:
+            cfg = load_config(config_file=str(config_file), strict=True)
+            build(cfg)
+        except (exceptions.MkDocsException, exceptions.Abort) as exc:
+            messages = collected.messages or [str(exc)]
+            raise InputError([Problem(Location("mkdocs"), f"mkdocs build failed: {m}") for m in messages])
+    if collected.messages:
+        raise InputError([Problem(Location("mkdocs"), f"mkdocs build failed: {m}") for m in collected.messages])
+
+
+def check_site_dir(site_dir: Path, root: Path) -> None:
+    """Refuse a site directory that would replace inputs or a folder readiness did not build."""
+    resolved, root_r = site_dir.resolve(), root.resolve()
+    protected = [root_r, root_r / "results", root_r / "checklists"]
+    if any(resolved == p or p.is_relative_to(resolved) for p in protected) or resolved == Path(resolved.anchor):
+        raise InputError([Problem(Location(str(site_dir)), "refusing to build into this directory: it holds the "
+                                  "inputs; choose another with -d")])
+    if resolved.exists():
+        if not resolved.is_dir():
+            raise InputError([Problem(Location(str(site_dir)), "exists and is not a directory; choose another with -d")])
+        if any(resolved.iterdir()) and not (resolved / MARKER).exists():
+            raise InputError([Problem(Location(str(site_dir)), "exists and was not built by readiness; "
+                                      "remove it or choose another directory with -d")])
+
+
+def build_site(site: SiteData, site_dir: Path, root: Path,
+               step: Optional[Callable[[str], None]] = None) -> int:
+    """Generate, build with mkdocs into a temporary directory beside `site_dir`, then swap it in."""
+    step = step or (lambda _msg: None)
+    check_site_dir(site_dir, root)
+    site_dir = site_dir.resolve()
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".readiness-build-", dir=site_dir.parent) as tmp:
+        work = Path(tmp)
+        docs, out = work / "docs", work / "site"
+        step("rendering pages")
+        count = write_docs(site, docs)
+        config_file = work / "mkdocs.yml"
+        config_file.write_text(yaml.safe_dump(mkdocs_config(site, docs, out), sort_keys=False, allow_unicode=True),
+                               encoding="utf-8")
+        step("running mkdocs build")
+        run_mkdocs(config_file)
+        (out / MARKER).write_text("built by readiness; `readiness build` may replace this directory\n",
+                                  encoding="utf-8")
+        step("publishing")
+        if site_dir.exists():
+            site_dir.rename(work / "previous")
+        out.rename(site_dir)
+    return count
