@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: site test test-fast serve check lock fuzz clean
+.PHONY: site test test-fast serve check lock regold clean
 
 site: $(VENV)/.runtime  ## build the example site into site/
 	$(BIN)/readiness build
@@ -39,3 +39,6 @@ lock:  ## re-pin requirements*.lock from requirements*.in (needs pip-tools)
 
 clean:
 	rm -rf $(VENV) site
+
+regold: $(VENV)/.dev  ## rewrite tests/gold/ from the current output; review the diff before committing
+	READINESS_REGOLD=1 $(BIN)/pytest -q tests/test_gold.py

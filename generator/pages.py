@@ -81,13 +81,53 @@ def _rows(nodes, results: dict[str, ItemResult], depth: int = 0) -> list[Row]:
     return rows
 
 
+WHY = (
+    ("failed", "Failed items", "make the verdict NO"),
+    ("pending", "Pending items", "make the verdict NO"),
+    ("expired", "Expired waivers", "make the verdict NO"),
+    ("waived", "Waived items", "need review"),
+    ("unsigned", "Missing sign-offs", "need review: every role must sign"),
+)
+WHY_LISTED = 12  # beyond this, a kind is summarised per section; the items table below lists every item
+
+
+@dataclass(frozen=True)
+class Why:
+    """One kind of reason a release is not YES, with the items (or per-section counts) behind it."""
+
+    kind: str
+    label: str
+    effect: str
+    reasons: tuple
+    by_section: tuple  # (section, count) when there are too many reasons to list
+
+
+def why(e: Evaluation) -> list[Why]:
+    """The reasons for a release's verdict, grouped by kind, short enough to read at a glance."""
+    out = []
+    sections = {s.id: s for s in e.checklist.sections}
+    for kind, label, effect in WHY:
+        reasons = tuple(r for r in e.reasons if r.kind == kind)
+        if not reasons:
+            continue
+        by_section: tuple = ()
+        if len(reasons) > WHY_LISTED and kind != "unsigned":
+            counts: dict[str, int] = {}
+            for r in reasons:
+                section = e.checklist.nodes[r.target].ancestors[0]
+                counts[section] = counts.get(section, 0) + 1
+            by_section = tuple((sections[k], n) for k, n in counts.items())
+        out.append(Why(kind, label, effect, reasons, by_section))
+    return out
+
+
 def release_pages(site: SiteData) -> Iterable[Output]:
     previous: dict[str, Evaluation] = {}
     for e in site.evaluations:
         results = {r.item.id: r for r in e.results}
         sections = [(s, counts, _rows(s.children, results)) for (s, counts) in e.section_counts]
         criteria = [results[i.id] for i in e.checklist.criteria]
-        yield _page(release_path(e.release.name), "release.md.j2", site, e=e, sections=sections,
+        yield _page(release_path(e.release.name), "release.md.j2", site, e=e, sections=sections, why=why(e),
                     criteria=criteria, previous=previous.get(e.checklist.name))
         previous[e.checklist.name] = e
 

@@ -79,7 +79,8 @@ def write_docs(site: SiteData, docs_dir: Path) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         count += 1
-    shutil.copytree(ASSETS, docs_dir / "assets", dirs_exist_ok=True)
+    # Notes on vendored files (*.md) stay out of the site; licences go with the code they cover.
+    shutil.copytree(ASSETS, docs_dir / "assets", dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.md"))
     return count
 
 

@@ -1,0 +1,51 @@
+"""Gold-file test of the generated docs tree (Markdown pages and data exports) for the fixture project.
+
+Regenerate after an intended change with `make regold` (READINESS_REGOLD=1 pytest tests/test_gold.py), then
+review the diff of tests/gold/ before committing. On a mismatch the actual tree is left in tests/actual/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from generator.merge import default_today
+from generator.pages import SiteData, site_outputs
+from generator.project import load_project
+from generator.site import render_outputs
+
+from conftest import FIXTURES, ROOT
+
+GOLD = ROOT / "tests" / "gold" / "project"
+ACTUAL = ROOT / "tests" / "actual" / "project"
+
+
+def generated_tree() -> dict[str, str]:
+    project = load_project(FIXTURES / "project")
+    site = SiteData(project.config, project.checklists, tuple(project.evaluations()), default_today())
+    return dict(render_outputs(site_outputs(site)))
+
+
+def _write(tree: dict[str, str], dest: Path) -> None:
+    if dest.exists():
+        shutil.rmtree(dest)
+    for rel, text in tree.items():
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        (dest / rel).write_text(text, encoding="utf-8")
+
+
+def test_docs_tree_matches_gold():
+    tree = generated_tree()
+    if os.environ.get("READINESS_REGOLD"):
+        _write(tree, GOLD)
+    gold = {p.relative_to(GOLD).as_posix(): p.read_text(encoding="utf-8") for p in GOLD.rglob("*") if p.is_file()}
+    if tree != gold:
+        _write(tree, ACTUAL)
+    assert sorted(tree) == sorted(gold), "files added or removed; see tests/actual/project"
+    for rel in sorted(tree):
+        assert tree[rel] == gold[rel], f"{rel} differs from tests/gold/project/{rel}; see tests/actual/project/{rel}"
+
+
+def test_generation_is_deterministic():
+    assert generated_tree() == generated_tree()

@@ -1,0 +1,107 @@
+"""The real `mkdocs build --strict` on the example data and on the fixture project, and what the pages hold."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import cli
+
+from conftest import ROOT
+
+
+def build(root: Path, site: Path, *extra: str):
+    return CliRunner().invoke(cli, ["build", "--root", str(root), "-d", str(site), *extra])
+
+
+def test_fixture_project_builds(project, tmp_path):
+    site = tmp_path / "site"
+    result = build(project, site)
+    assert result.exit_code == 0, result.output
+    for name in ("1.0.0", "1.1.0", "2.0.0"):
+        page = site / "releases" / name / "index.html"
+        assert page.is_file()
+    assert (site / "index.html").is_file()
+    assert (site / "checklists" / "web" / "index.html").is_file()
+    assert (site / "signoffs" / "index.html").is_file()
+    data = json.loads((site / "data" / "releases.json").read_text())
+    assert [d["release"] for d in data] == ["1.0.0", "1.1.0", "2.0.0"]
+    assert (site / "data" / "releases" / "1.1.0.json").is_file()
+    assert (site / "data" / "releases.csv").read_text().startswith("release,checklist,verdict")
+
+
+def test_release_page_content(project, tmp_path):
+    site = tmp_path / "site"
+    assert build(project, site).exit_code == 0
+    html = (site / "releases" / "1.1.0" / "index.html").read_text()
+    assert 'rd-verdict--no">NO<' in html
+    assert "Page load &lt; 3 seconds" in html  # a failed criterion is named in the reasons
+    assert "https://ci.example.com/runs/42" in html
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    digest = __import__("hashlib").sha256((project / "results" / "1.1.0.yaml").read_bytes()).hexdigest()
+    assert digest in html
+    assert "Vendor issues production keys next week" in html
+
+
+def test_release_pages_are_not_in_navigation(project, tmp_path):
+    site = tmp_path / "site"
+    assert build(project, site).exit_code == 0
+    index = (site / "index.html").read_text()
+    nav = index[index.index('<nav class="md-nav md-nav--primary"'): index.index("md-sidebar--secondary")]
+    assert "releases/1.0.0/" not in nav
+    assert "releases/index.html" in nav
+
+
+def test_no_external_references(project, tmp_path):
+    """Nothing in the built site points at another host except links users wrote (evidence, notes)."""
+    site = tmp_path / "site"
+    assert build(project, site).exit_code == 0
+    allowed = ("https://ci.example.com/", "https://runbook.example.com/", "http://www.w3.org/",
+               "https://www.sitemaps.org/", "http://www.sitemaps.org/", "https://github.com/squidfunk/mkdocs-material")
+    for page in site.rglob("*.html"):
+        for url in re.findall(r'(?:src|href)="(https?://[^"]+)"', page.read_text()):
+            assert url.startswith(allowed), f"{page}: {url}"
+
+
+def test_failed_build_leaves_previous_site(project, tmp_path):
+    site = tmp_path / "site"
+    assert build(project, site).exit_code == 0
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    (project / "results" / "1.0.0.yaml").write_text('release: "1.0.0"\nitems: {security: passed}\n')
+    result = build(project, site)
+    assert result.exit_code == 1
+    assert "did you mean 'done'?" in result.output
+    after = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    assert after == before
+    assert not list(tmp_path.glob(".readiness-build-*"))
+
+
+def test_refuses_to_replace_a_foreign_directory(project, tmp_path):
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me")
+    result = build(project, foreign)
+    assert result.exit_code == 1
+    assert "was not built by readiness" in result.output
+    assert (foreign / "notes.txt").read_text() == "keep me"
+    result = build(project, project)
+    assert result.exit_code == 1 and "holds the inputs" in result.output
+
+
+@pytest.mark.slow
+def test_example_site_builds(tmp_path):
+    """The repository's own example data: every results file gets a page, `mkdocs build --strict` is clean."""
+    site = tmp_path / "site"
+    result = build(ROOT, site)
+    assert result.exit_code == 0, result.output
+    releases = sorted(p.stem for p in (ROOT / "results").glob("*.yaml"))
+    assert len(releases) >= 12
+    for name in releases:
+        assert (site / "releases" / name / "index.html").is_file(), name
+    assert (site / "search" / "search_index.js").is_file()  # offline search index
+    assert (site / "assets" / "javascripts" / "iframe-worker" / "shim.js").is_file()
