@@ -261,6 +261,17 @@ class ItemResult:
     own: Optional[Entry]  # the entry naming this item itself, if any (carries value, evidence...)
     expired: bool = False  # a waiver whose expiry is before the evaluation date
 
+    @property
+    def measured(self) -> Optional[str]:
+        """A criterion's measured value as written, with the threshold's unit when none was given."""
+        if self.item.criterion is None or self.own is None or self.own.value is None:
+            return None
+        text = str(self.own.value_text if self.own.value_text is not None else self.own.value).strip()
+        if any(ch.isalpha() or ch == "%" for ch in text):
+            return text
+        unit = self.item.criterion.unit
+        return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+
 
 @dataclass(frozen=True)
 class Reason:
