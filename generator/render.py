@@ -20,8 +20,9 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
 
 @functools.lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
-    # html off: raw HTML in notes is shown as text, never passed through.
-    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    # html off: raw HTML in notes is shown as text, never passed through. Images off: the site must
+    # not load anything from another host, so `![alt](url)` stays text and the URL stays a plain link.
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).disable("image")
 
 
 def _clean(rendered: str) -> str:
