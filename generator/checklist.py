@@ -11,9 +11,10 @@ from typing import Optional
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from generator.errors import InputError, Location, Problems
+from generator.errors import Location, Problems
 from generator.ids import PINNED_ID, slugify
 from generator.model import Checklist, Criterion, Group, Item, Role, Section
+from generator.source import read_input
 
 SIGNOFF_HEADINGS = {"sign-off", "sign-offs", "signoff", "signoffs", "approvals", "approval"}
 _PINNED = re.compile(r"\s*\{#([^{}\s]*)\}\s*$")
@@ -27,33 +28,17 @@ _OPS = {"≤": "<=", "≥": ">="}
 _BOLD_LABEL = re.compile(r"(\*\*|__)(?P<label>.+?)\1(?P<rest>.*)\Z", re.DOTALL)
 _BLANKS = re.compile(r"(?P<b1>[\s_*]*)(?:Date\s*:?(?P<b2>[\s_*]*))?\Z", re.IGNORECASE)
 _LOOKS_LIKE_TASK = re.compile(r"\[[ xX]\](\s|$)")
-MAX_CHECKLIST_BYTES = 5 * 1024 * 1024
 
 
 def load_checklist(path: Path, display: Optional[str] = None) -> tuple[Checklist, list]:
     """Read and parse a checklist file; returns the checklist and its warnings, raises InputError on errors."""
     shown = display or str(path)
     problems = Problems()
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError([_problem(shown, f"cannot read checklist: {exc.strerror}")])
-    if len(data) > MAX_CHECKLIST_BYTES:
-        raise InputError([_problem(shown, "checklist is larger than 5 MB; split it or remove generated text")])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError([_problem(shown, f"checklist is not UTF-8 (byte {exc.start}); re-save it as UTF-8")])
+    text, data = read_input(path, shown, "checklist")
     checklist = parse_checklist(text, name=path.stem, path=shown, problems=problems,
                                 sha256=hashlib.sha256(data).hexdigest())
     problems.raise_if_errors()
     return checklist, problems.warnings
-
-
-def _problem(path: str, message: str, line: int = 1, col: int = 1):
-    from generator.errors import Problem
-
-    return Problem(Location(path, line, col), message)
 
 
 # --- tokens -> light tree ----------------------------------------------------
@@ -216,13 +201,10 @@ def _role_label(raw: str) -> Optional[str]:
 
 
 def _loose_label(raw: str) -> str:
-    """A role label under a Sign-off heading: the text with bold markers, blanks and `Date:` removed."""
+    """A role label under a Sign-off heading: the text without bold markers, blanks and a trailing `Date:`."""
     text = raw.replace("\\", "")
-    m = _BOLD_LABEL.match(text.strip())
-    if m:
-        text = m.group("label")
-    text = re.sub(r"Date\s*:?", " ", text, flags=re.IGNORECASE) if not m else text
-    text = re.sub(r"[_*]+", " ", text)
+    text = re.sub(r"[_*]{2,}|(?<!\w)[_*]|[_*](?!\w)", " ", text)
+    text = re.sub(r"\bDate\s*:?\s*$", "", text.strip(), flags=re.IGNORECASE)
     return " ".join(text.split()).rstrip(":").strip()
 
 

@@ -14,11 +14,12 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from generator.errors import Location, Problems
+from generator.errors import InputError, Location, Problems
 from generator.ids import RELEASE_NAME
+from generator.secrets import find_secret
+from generator.source import MAX_INPUT_BYTES as MAX_RESULTS_BYTES, read_input
 from generator.model import STATUSES, Checklist, Criterion, Entry, Item, Launch, Release, Signoff
 
-MAX_RESULTS_BYTES = 5 * 1024 * 1024
 TOP_KEYS = ("release", "checklist", "items", "signoffs", "launch")
 ENTRY_KEYS = ("status", "by", "date", "evidence", "note", "reason", "approved_by", "expires", "value")
 SIGNOFF_KEYS = ("name", "date")
@@ -35,7 +36,7 @@ UNIT_FACTORS = {
     "second": ("time", 1.0), "seconds": ("time", 1.0), "min": ("time", 60.0), "minutes": ("time", 60.0),
     "%": ("ratio", 1.0), "kb": ("size", 1e3), "mb": ("size", 1e6), "gb": ("size", 1e9),
 }
-_VALUE = re.compile(r"\s*(?P<num>[-+]?\d+(?:\.\d+)?)\s*(?P<unit>[A-Za-z%]*)\s*\Z")
+_VALUE = re.compile(r"\s*(?P<num>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(?P<unit>[A-Za-z%]*)\s*\Z")
 _TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?\Z")
 _YAML11_BOOL = re.compile(r"(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)\Z")
 _RESOLVER = yaml.resolver.Resolver()
@@ -77,8 +78,8 @@ def _loc(path: str, mark) -> Location:
 def _parse(text: str, path: str, problems: Problems) -> Optional[_Node]:
     """YAML events -> node tree; anchors, aliases, tags and extra documents are errors.
 
-    Aliases stop the read before any tree is built, so an alias bomb is never expanded; tags are
-    never acted on because values are read from the event text, not constructed.
+    Any of them stops the read before a tree is built, so an alias bomb is never expanded and a tag is
+    never acted on (values are only ever read from the event text, not constructed).
     """
     try:
         events = list(yaml.parse(text, Loader=_Loader))
@@ -96,6 +97,7 @@ def _parse(text: str, path: str, problems: Problems) -> Optional[_Node]:
         return None
     refused = False
     documents = 0
+    seen_alias = seen_anchor = False
     for ev in events:
         loc = _loc(path, ev.start_mark)
         if isinstance(ev, yaml.DocumentStartEvent):
@@ -104,14 +106,20 @@ def _parse(text: str, path: str, problems: Problems) -> Optional[_Node]:
                 problems.error(loc, "more than one YAML document; keep one results document per file")
                 refused = True
         if isinstance(ev, yaml.AliasEvent):
-            problems.error(loc, f"YAML alias `*{ev.anchor}` is not allowed; write the value out in full")
-            refused = True
+            # Only the first is reported: an alias bomb would otherwise give thousands of lines.
+            if not seen_alias:
+                problems.error(loc, f"YAML alias `*{ev.anchor}` is not allowed; write the value out in full")
+            seen_alias = refused = True
         elif getattr(ev, "anchor", None):
-            problems.error(loc, f"YAML anchor `&{ev.anchor}` is not allowed; write values out in full")
+            if not seen_anchor:
+                problems.error(loc, f"YAML anchor `&{ev.anchor}` is not allowed; write values out in full")
+            seen_anchor = refused = True
         tag = getattr(ev, "tag", None)
         if tag is not None:
             # Only explicit tags reach events (`!!python/object`, `!!str`, `!custom`); none are needed.
-            problems.error(loc, f"YAML tag `{tag}` is not allowed; remove it")
+            shown = "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+            problems.error(loc, f"YAML tag `{shown}` is not allowed; remove it")
+            refused = True
     if refused:
         return None
     return _build(events, path)
@@ -246,6 +254,11 @@ class _Reader:
         if not node.value.strip():
             self.error(node.loc, key, "is empty; fill it in or remove the key")
             return None
+        secret = find_secret(node.value)
+        if secret:
+            self.error(node.loc, key, f"looks like a secret ({secret[0]}: {secret[1]}); remove it from the file, "
+                       "rotate the credential, and link to where it is kept instead")
+            return None
         return node.value
 
     def date(self, node: _Node, key: str) -> Optional[dt.date]:
@@ -297,35 +310,12 @@ def _example(c: Criterion) -> str:
 
 
 def read_results_bytes(path: Path, shown: str, problems: Problems) -> Optional[tuple[str, bytes]]:
-    """The file as text, refusing files over 5 MB (before reading), non-UTF-8, a BOM or NUL bytes."""
+    """The file's text and bytes, or None with the reason added to `problems`."""
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        problems.error(Location(shown), f"cannot read results file: {exc.strerror}")
+        return read_input(path, shown, "results")
+    except InputError as exc:
+        problems.extend(exc.problems)
         return None
-    if size > MAX_RESULTS_BYTES:
-        problems.error(Location(shown), f"results file is {size / 1e6:.1f} MB, over the 5 MB limit; "
-                       "it cannot be a hand-written results file")
-        return None
-    data = path.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        problems.error(Location(shown), "file starts with a byte-order mark (BOM); save it as UTF-8 without BOM")
-        return None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        problems.error(Location(shown, line, col), f"byte 0x{data[exc.start]:02x} is not valid UTF-8; "
-                       "save the file as UTF-8")
-        return None
-    nul = text.find("\x00")
-    if nul >= 0:
-        line = text.count("\n", 0, nul) + 1
-        col = nul - (text.rfind("\n", 0, nul) + 1) + 1
-        problems.error(Location(shown, line, col), "NUL byte in file; results files are plain text")
-        return None
-    return text, data
 
 
 def load_release(path: Path, shown: str, checklists: dict[str, Checklist], problems: Problems,
@@ -382,7 +372,8 @@ def _pick_checklist(r: _Reader, pair, checklists: dict[str, Checklist], at: Loca
             return next(iter(checklists.values()))
         if not checklists or (broken and len(checklists) + len(broken) == 1):
             return None
-        r.error(at, "", f"missing `checklist:`; this repository has several: {', '.join(sorted(checklists))}")
+        names = ", ".join(sorted(set(checklists) | set(broken)))
+        r.error(at, "", f"missing `checklist:`; this repository has several: {names}")
         return None
     node = pair[1]
     name = r.text(node, "checklist")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import textwrap
 from pathlib import Path
 from typing import Optional
@@ -10,6 +9,7 @@ from typing import Optional
 from generator.checklist import parse_checklist
 from generator.errors import Problems
 from generator.model import Checklist, Release
+from generator.results import load_release
 
 # A small checklist with every shape the results rules care about: sections, a bold group, a conditional
 # section "(if applicable)", a conditional item "(optional)", two threshold criteria and two sign-off roles.
@@ -51,7 +51,6 @@ API = "performance/api-response-500ms"
 CDN = "performance/cdn-configured"
 DLQ = "queues/dead-letter-queue-configured"
 AUTOSCALE = "queues/consumers-autoscale"
-ALL_ITEMS = (TLS, PASSWORDS, JWT, PAGE_LOAD, API, CDN, DLQ, AUTOSCALE)
 PLAIN_ITEMS = (TLS, PASSWORDS, JWT, CDN, DLQ, AUTOSCALE)  # everything but the two criteria
 ROLES = ("technical-lead", "product-owner")
 
@@ -81,38 +80,3 @@ def load(tmp_path: Path, body, name: str = "2.4.0.yaml",
     problems = Problems()
     release = load_release(path, f"results/{name}", {checklist.name: checklist}, problems)
     return release, [str(p) for p in problems.items]
-
-
-def load_release(*args, **kwargs):
-    from generator.results import load_release as _load
-
-    return _load(*args, **kwargs)
-
-
-def release_yaml(items: str = "", signoffs: str = "", launch: str = "", release: str = "2.4.0") -> str:
-    """A results document from indented blocks (each line of a block already indented by two spaces)."""
-    out = [f'release: "{release}"', "checklist: web"]
-    if items:
-        out += ["items:", textwrap.indent(textwrap.dedent(items).strip("\n"), "  ")]
-    if signoffs:
-        out += ["signoffs:", textwrap.indent(textwrap.dedent(signoffs).strip("\n"), "  ")]
-    if launch:
-        out += ["launch:", textwrap.indent(textwrap.dedent(launch).strip("\n"), "  ")]
-    return "\n".join(out) + "\n"
-
-
-ALL_SIGNED = """\
-technical-lead: {name: Alice Chen, date: 2026-01-21}
-product-owner: {name: Bob Stone, date: 2026-01-21}
-"""
-
-
-def evaluate_yaml(tmp_path: Path, body: str, name: str = "2.4.0.yaml", today: Optional[dt.date] = None,
-                  checklist: Optional[Checklist] = None):
-    """Load and evaluate; fails the test if the file has problems."""
-    from generator.merge import evaluate
-
-    checklist = checklist or make_checklist()
-    release, problems = load(tmp_path, body, name, checklist)
-    assert release is not None and not [p for p in problems if "warning:" not in p], problems
-    return evaluate(release, checklist, today)
