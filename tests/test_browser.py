@@ -52,9 +52,13 @@ def test_dashboard_and_release_from_disk(site, page):
 
 def test_search_works_offline(site, page):
     page.goto((site / "releases" / "1.0.0" / "index.html").as_uri())
-    page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.locator(".md-search__input").click()
+    # The index loads in a worker (iframe-worker from file://); Material says so until it is ready.
+    page.wait_for_function(
+        "() => !document.querySelector('.md-search-result__meta').textContent.includes('Initializing')",
+        timeout=30_000)
     page.locator(".md-search__input").fill("Webhook")
     results = page.locator(".md-search-result__item")
-    results.first.wait_for(timeout=10_000)
+    results.first.wait_for(timeout=30_000)
     assert results.count() >= 1
     assert external(page.requests) == []
