@@ -57,7 +57,7 @@ def test_search_works_offline(site, page):
     page.wait_for_function(
         "() => !document.querySelector('.md-search-result__meta').textContent.includes('Initializing')",
         timeout=30_000)
-    page.locator(".md-search__input").fill("Webhook")
+    page.locator(".md-search__input").press_sequentially("Webhook", delay=20)  # Material reacts to keys
     results = page.locator(".md-search-result__item")
     results.first.wait_for(timeout=30_000)
     assert results.count() >= 1
