@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -254,8 +255,40 @@ class _Builder:
                     _criterion(task.text.prose), ancestors, task.checked)
 
 
+_MOJIBAKE_ENCODINGS = (("mac_roman", "Mac Roman"), ("cp1252", "Windows-1252"))
+
+
+def mojibake(line: str) -> Optional[tuple[str, str]]:
+    """(likely intended text, wrong encoding) when a line reads as UTF-8 bytes decoded with a legacy code page."""
+    if line.isascii():
+        return None
+    candidates = []
+    for codec, label in _MOJIBAKE_ENCODINGS:
+        try:
+            fixed = line.encode(codec).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        if fixed != line and not fixed.isascii():
+            # Marks and control characters are what a wrong guess produces; the fewest wins.
+            odd = sum(1 for ch in fixed if unicodedata.category(ch)[0] in "MC")
+            candidates.append((odd, fixed, label))
+    if not candidates:
+        return None
+    _, fixed, label = min(candidates, key=lambda c: c[0])
+    return fixed, label
+
+
+def _warn_mojibake(text: str, path: str, problems: Problems) -> None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        found = mojibake(line)
+        if found:
+            problems.warning(Location(path, number, 1), f"text looks garbled (UTF-8 read as {found[1]}); "
+                             f"did you mean `{found[0].strip()}`? Re-save the file as UTF-8")
+
+
 def parse_checklist(text: str, name: str, path: str, problems: Problems, sha256: str = "") -> Checklist:
     """Parse checklist Markdown into sections, groups, items, roles and criteria per DESIGN.md."""
+    _warn_mojibake(text, path, problems)
     md = MarkdownIt("commonmark", {"tasklists": True, "html": True}).enable("table")
     headings, tasks = _scan(md.parse(text), path, problems)
     builder = _Builder(path, name, problems)

@@ -92,6 +92,7 @@ def load_project(root: Path) -> Project:
     results_dir = root / "results"
     files = sorted(results_dir.iterdir()) if results_dir.is_dir() else []
     by_folded: dict[str, str] = {}
+    stems = {p.stem.casefold(): display_path(p, root) for p in files if p.suffix == ".yaml"}
     for path in files:
         shown = display_path(path, root)
         if path.name.startswith("."):
@@ -110,7 +111,7 @@ def load_project(root: Path) -> Project:
                            "rename one of them")
             continue
         by_folded[folded] = shown
-        release = load_release(path, shown, checklists, problems, frozenset(broken))
+        release = load_release(path, shown, checklists, problems, frozenset(broken), stems)
         if release is not None:
             releases.append(release)
     problems.raise_if_errors()

@@ -319,11 +319,12 @@ def read_results_bytes(path: Path, shown: str, problems: Problems) -> Optional[t
 
 
 def load_release(path: Path, shown: str, checklists: dict[str, Checklist], problems: Problems,
-                 broken: frozenset = frozenset()) -> Optional[Release]:
+                 broken: frozenset = frozenset(), files: Optional[dict[str, str]] = None) -> Optional[Release]:
     """Read one results file strictly; every problem goes to `problems`; returns None when it cannot be used.
 
     `broken` names checklists that failed to parse: files using them are read for syntax only, so the
-    checklist's own errors are not echoed as a wrong id in every results file.
+    checklist's own errors are not echoed as a wrong id in every results file. `files` maps release
+    names (case-folded) to the results files of the repository, to name the other file of a duplicate.
     """
     start = len(problems.errors)
     read = read_results_bytes(path, shown, problems)
@@ -351,8 +352,10 @@ def load_release(path: Path, shown: str, checklists: dict[str, Checklist], probl
         node = top["release"][1]
         name = r.text(node, "release")
         if name is not None and name != path.stem:
+            other = (files or {}).get(name.casefold())
+            also = f"; {other} already holds release `{name}`" if other and other != shown else ""
             r.error(node.loc, "release", f"`{name}` does not match the file name `{path.name}`; "
-                    f"they must be the same (release: \"{path.stem}\")")
+                    f"they must be the same (release: \"{path.stem}\"){also}")
             name = None
 
     checklist = _pick_checklist(r, top.get("checklist"), checklists, root.loc, broken)
