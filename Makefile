@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: site test test-fast serve check lock regold clean
+.PHONY: site test test-fast serve check lock regold fuzz clean
 
 site: $(VENV)/.runtime  ## build the example site into site/
 	$(BIN)/readiness build
@@ -42,3 +42,7 @@ clean:
 
 regold: $(VENV)/.dev  ## rewrite tests/gold/ from the current output; review the diff before committing
 	READINESS_REGOLD=1 $(BIN)/pytest -q tests/test_gold.py
+
+SECONDS ?= 600
+fuzz: $(VENV)/.dev  ## fuzz the results loader and checklist parser for SECONDS (default 600)
+	$(BIN)/python fuzz/fuzz_inputs.py --seconds $(SECONDS)

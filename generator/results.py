@@ -276,8 +276,12 @@ class _Reader:
         value = self.text(node, key)
         if value is None:
             return None
-        parts = urlsplit(value.strip())
-        if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value.strip()):
+        try:
+            parts = urlsplit(value.strip())
+        except ValueError:  # e.g. an unbalanced `[` in the host part
+            parts = None
+        if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc \
+                or any(c.isspace() for c in value.strip()):
             self.error(node.loc, key, "evidence must be an http:// or https:// link")
             return None
         return value.strip()

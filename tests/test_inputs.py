@@ -35,3 +35,13 @@ def test_two_files_with_the_same_release_name_both_files(project):
     assert result.exit_code == 1
     assert ('results/1.0.5.yaml:1:10: release: `1.1.0` does not match the file name `1.0.5.yaml`; they must be '
             'the same (release: "1.0.5"); results/1.1.0.yaml already holds release `1.1.0`') in result.output
+
+
+def test_evidence_with_a_broken_host_is_an_error_not_a_crash(project):
+    """Found by the fuzzer: urlsplit raises on an unbalanced `[` in the host."""
+    (project / "results" / "1.0.0.yaml").write_text(
+        'release: "1.0.0"\nitems:\n  security/https-enforced: {status: done, evidence: "http://[::1/x"}\n')
+    result = CliRunner().invoke(cli, ["check", "--root", str(project)])
+    assert result.exit_code == 1
+    assert "results/1.0.0.yaml:3:28: items.security/https-enforced.evidence: evidence must be an http:// or " \
+           "https:// link" in result.output
