@@ -76,8 +76,8 @@ def create_results(root: Path, release: str, checklist_name: Optional[str], from
     if results_dir.is_dir():
         for existing in results_dir.iterdir():
             if existing.stem.casefold() == release.casefold() and existing.suffix in (".yaml", ".yml"):
-                raise _usage(f"{display_path(existing, root)} already exists; readiness never overwrites results "
-                             "files (edit it, or delete it first)", shown)
+                raise _usage(f"release `{existing.stem}` already has this results file; readiness never "
+                             "overwrites results files (edit it, or delete it first)", display_path(existing, root))
     checklists = _checklists(root)
     if not checklists:
         raise _usage("no checklist found; add one such as checklists/production.md", "checklists/")
@@ -117,5 +117,5 @@ def create_results(root: Path, release: str, checklist_name: Optional[str], from
         with open(target, "x", encoding="utf-8") as fh:  # "x": never replace a file created meanwhile
             fh.write(text)
     except FileExistsError:
-        raise _usage(f"{shown} already exists; readiness never overwrites results files", shown)
+        raise _usage("this results file appeared while writing; readiness never overwrites results files", shown)
     return shown

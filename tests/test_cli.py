@@ -80,7 +80,7 @@ def test_new_scaffold_passes_check_and_refuses_overwrite(project):
     status = json.loads(run("status", "2.1.0", "--json", "--root", str(project)).output)
     assert status["counts"]["pending"] == status["counts"]["total"] == 8
     again = run("new", "2.1.0", "--root", str(project))
-    assert again.exit_code == 1 and "already exists" in again.output
+    assert again.exit_code == 1 and "already has this results file" in again.output
     assert created.read_text() == text
     assert run("new", "2.1.0".upper() + "-RC", "--root", str(project)).exit_code == 0
 
