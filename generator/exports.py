@@ -94,6 +94,29 @@ def releases_csv(evaluations: list[Evaluation]) -> str:
     return buf.getvalue()
 
 
+ITEMS_CSV = ("id", "section", "text", "status", "by", "date", "evidence", "note", "reason", "approved_by", "expires",
+             "value")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    """A CSV cell that a spreadsheet shows as text: a leading = + - @ would otherwise start a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def release_csv(e: Evaluation) -> str:
+    """One row per item of a release, for spreadsheets."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(ITEMS_CSV)
+    for r in e.results:
+        row = _item(r)
+        value = row.get("criterion", {}).get("value") if r.item.criterion else None
+        writer.writerow([_cell(row[k]) for k in ITEMS_CSV[:-1]] + [_cell(value)])
+    return buf.getvalue()
+
+
 def dumps(data) -> str:
     """Stable JSON text: sorted keys would reorder the documented shape, so insertion order is kept."""
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional
 
 from generator import __version__
-from generator.exports import dumps, release_json, releases_csv, releases_json
-from generator.model import Checklist, Evaluation, Group, Item, ItemResult, Section
+from generator.analyse import DIFF_SECTIONS, Diff, diffs, signers
+from generator.exports import dumps, release_csv, release_json, releases_csv, releases_json
+from generator.model import Checklist, Evaluation, Item, ItemResult
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,15 @@ class SiteData:
     checklists: dict[str, Checklist]
     evaluations: tuple[Evaluation, ...]  # oldest first
     generated_on: dt.date
+    diffs: dict = field(default_factory=dict)  # release name -> Diff against the previous release
+    people: tuple = ()  # (name, [Signed, ...]) by name
     version: str = __version__
+
+    @classmethod
+    def gather(cls, config: dict, checklists: dict[str, Checklist], evaluations, today: dt.date) -> "SiteData":
+        """Everything pages need, computed once before any page is made (so every page sees the same data)."""
+        evaluations = tuple(evaluations)
+        return cls(config, checklists, evaluations, today, diffs(evaluations), tuple(signers(evaluations)))
 
     @property
     def latest(self) -> Optional[Evaluation]:
@@ -122,21 +131,20 @@ def why(e: Evaluation) -> list[Why]:
 
 
 def release_pages(site: SiteData) -> Iterable[Output]:
-    previous: dict[str, Evaluation] = {}
     for e in site.evaluations:
         results = {r.item.id: r for r in e.results}
         sections = [(s, counts, _rows(s.children, results)) for (s, counts) in e.section_counts]
         criteria = [results[i.id] for i in e.checklist.criteria]
+        changes: Diff = site.diffs.get(e.release.name, Diff(None, ()))
         yield _page(release_path(e.release.name), "release.md.j2", site, e=e, sections=sections, why=why(e),
-                    criteria=criteria, previous=previous.get(e.checklist.name))
-        previous[e.checklist.name] = e
+                    criteria=criteria, diff=changes, diff_sections=DIFF_SECTIONS)
 
 
 def signoffs_page(site: SiteData) -> Iterable[Output]:
     roles: list = []
     for c in site.checklists.values():
         roles.extend(r for r in c.roles if r.id not in {x.id for x in roles})
-    yield _page("signoffs/index.md", "signoffs.md.j2", site, roles=roles)
+    yield _page("signoffs/index.md", "signoffs.md.j2", site, roles=roles, people=site.people)
 
 
 def checklist_pages(site: SiteData) -> Iterable[Output]:
@@ -151,6 +159,25 @@ def data_exports(site: SiteData) -> Iterable[Output]:
     yield Output("data/releases.csv", text=releases_csv(evaluations))
     for e in evaluations:
         yield Output(f"data/releases/{e.release.name}.json", text=dumps(release_json(e)))
+        yield Output(f"data/releases/{e.release.name}.csv", text=release_csv(e))
+
+
+BADGE_COLOURS = {"YES": "#2e7d32", "NEEDS REVIEW": "#a15c00", "NO": "#c62828"}
+
+
+def _badge(e: Optional[Evaluation], label: str = "readiness") -> dict:
+    """Shields-style geometry: text widths estimated from character counts (Verdana 11px averages ~6.6px)."""
+    message = f"{e.release.name} {e.verdict} {e.progress:.1f}%" if e else "no releases"
+    label_w = round(len(label) * 6.6) + 10
+    message_w = round(len(message) * 6.6) + 10
+    return {"label": label, "message": message, "label_w": label_w, "message_w": message_w,
+            "width": label_w + message_w, "colour": BADGE_COLOURS.get(e.verdict, "#9e9e9e") if e else "#9e9e9e"}
+
+
+def badges(site: SiteData) -> Iterable[Output]:
+    yield Output("badge.svg", "badge.svg.j2", _badge(site.latest))
+    for e in site.evaluations:
+        yield Output(f"releases/{e.release.name}/badge.svg", "badge.svg.j2", _badge(e))
 
 
 PAGES: list[Callable[[SiteData], Iterable[Output]]] = [
@@ -160,6 +187,7 @@ PAGES: list[Callable[[SiteData], Iterable[Output]]] = [
     signoffs_page,
     checklist_pages,
     data_exports,
+    badges,
 ]
 
 

@@ -66,7 +66,7 @@ def environment() -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(TEMPLATES),
         undefined=jinja2.StrictUndefined,
         # Pages are HTML inside Markdown: escape everything. The results scaffold is YAML: escape nothing.
-        autoescape=jinja2.select_autoescape(enabled_extensions=("md.j2", "html.j2"), disabled_extensions=("yaml.j2",),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("md.j2", "html.j2", "svg.j2"), disabled_extensions=("yaml.j2",),
                                             default=True),
         trim_blocks=True,
         lstrip_blocks=True,

@@ -23,7 +23,7 @@ ACTUAL = ROOT / "tests" / "actual" / "project"
 
 def generated_tree() -> dict[str, str]:
     project = load_project(FIXTURES / "project")
-    site = SiteData(project.config, project.checklists, tuple(project.evaluations()), default_today())
+    site = SiteData.gather(project.config, project.checklists, project.evaluations(), default_today())
     return dict(render_outputs(site_outputs(site)))
 
 
