@@ -36,8 +36,9 @@ def markdown_block(text: str | None) -> Markup:
     return Markup(_clean(_markdown().render(text)).strip())
 
 
+@functools.lru_cache(maxsize=16384)
 def markdown_inline(text: str | None) -> Markup:
-    """One line of user Markdown (item text) as sanitised inline HTML."""
+    """One line of user Markdown (item text) as sanitised inline HTML; cached: item texts repeat on every release."""
     if not text:
         return Markup("")
     return Markup(_clean(_markdown().renderInline(text)).strip())

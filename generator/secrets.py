@@ -17,8 +17,9 @@ def _plugins() -> tuple:
         return tuple(p for p in get_plugins() if type(p).__name__ not in _SKIPPED)
 
 
+@functools.lru_cache(maxsize=65536)
 def find_secret(text: str) -> Optional[tuple[str, str]]:
-    """(kind, redacted value) of the first secret in the text, or None."""
+    """(kind, redacted value) of the first secret in the text, or None; cached, since names and reasons repeat."""
     for number, line in enumerate(text.splitlines() or [text], start=1):
         for plugin in _plugins():
             for found in plugin.analyze_line(filename="results.yaml", line=line, line_number=number, context=None):

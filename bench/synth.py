@@ -1,0 +1,80 @@
+"""Synthetic release histories of the production checklist, for the benchmark: realistic mixes, reproducible."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import shutil
+from pathlib import Path
+
+from generator.checklist import load_checklist
+
+ROOT = Path(__file__).resolve().parent.parent
+PEOPLE = ["Mara Lindqvist", "Jonas Weber", "Priya Nair", "Sam Hartley", "Elena Ruiz", "David Okafor"]
+
+
+def write_history(dest: Path, releases: int, seed: int = 7) -> list[str]:
+    """Write checklists/production.md and `releases` results files into `dest`; returns the release names."""
+    rnd = random.Random(seed)
+    (dest / "checklists").mkdir(parents=True, exist_ok=True)
+    (dest / "results").mkdir(exist_ok=True)
+    shutil.copy(ROOT / "checklists" / "production.md", dest / "checklists" / "production.md")
+    checklist, _ = load_checklist(dest / "checklists" / "production.md")
+    names = []
+    day = dt.date(2020, 1, 6)
+    for n in range(releases):
+        name = f"{n // 100 + 1}.{(n // 10) % 10}.{n % 10}"
+        names.append(name)
+        launched = n < releases - 1
+        lines = [f'release: "{name}"', "checklist: production", "items:"]
+        if rnd.random() < 0.5:
+            lines.append("  kubernetes: {status: n/a, reason: Runs on VMs for now}")
+        for item in checklist.items:
+            if item.ancestors[0] == "kubernetes" or rnd.random() < 0.15:
+                continue  # left to a section entry or pending
+            roll = rnd.random()
+            if item.criterion:
+                base = item.criterion.threshold
+                lines.append(f"  {item.id}: {{value: {base * rnd.uniform(0.5, 1.1):.2f}}}")
+            elif roll < 0.80:
+                lines.append(f"  {item.id}:\n    status: done\n    by: {rnd.choice(PEOPLE)}\n"
+                             f"    date: {day.isoformat()}\n    evidence: https://ci.example.com/runs/{n * 1000 + rnd.randrange(999)}")
+            elif roll < 0.88:
+                lines.append(f"  {item.id}: {{status: n/a, reason: Not used in this release}}")
+            elif roll < 0.93:
+                lines.append(f"  {item.id}: {{status: waived, reason: Follow-up ticket, approved_by: "
+                             f"{rnd.choice(PEOPLE)}, expires: {(day + dt.timedelta(days=rnd.randrange(-5, 60))).isoformat()}}}")
+            elif roll < 0.97:
+                lines.append(f"  {item.id}: failed")
+            else:
+                lines.append(f"  {item.id}: done")
+        lines.append("signoffs:")
+        for role in checklist.roles:
+            if rnd.random() < 0.9:
+                lines.append(f"  {role.id}: {{name: {rnd.choice(PEOPLE)}, date: {day.isoformat()}}}")
+        if launched:
+            lines += ["launch:", f"  date: {day.isoformat()}", '  time: "14:00"', "  timezone: Europe/Berlin",
+                      f"  deployed_by: {rnd.choice(PEOPLE)}"]
+        (dest / "results" / f"{name}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        day += dt.timedelta(days=rnd.choice([1, 2, 7]))
+    return names
+
+
+def write_baseline(dest: Path, history: Path) -> None:
+    """A bare MkDocs + Material project with the same release pages as plain Markdown tables, default nav."""
+    from generator.project import load_project
+
+    docs = dest / "docs"
+    (docs / "releases").mkdir(parents=True, exist_ok=True)
+    project = load_project(history)
+    (docs / "index.md").write_text("# Releases\n", encoding="utf-8")
+    for e in project.evaluations():
+        rows = ["| Status | Item | By | Date | Evidence | Note |", "|---|---|---|---|---|---|"]
+        for r in e.results:
+            own = r.own
+            rows.append(f"| {r.status} | {r.item.plain} | {own.by if own and own.by else ''} | "
+                        f"{own.date if own and own.date else ''} | {own.evidence if own and own.evidence else ''} | |")
+        text = f"# Release {e.release.name}\n\nVerdict: {e.verdict}\n\n" + "\n".join(rows) + "\n"
+        (docs / "releases" / f"{e.release.name}.md").write_text(text, encoding="utf-8")
+    (dest / "mkdocs.yml").write_text("site_name: Baseline\ntheme:\n  name: material\n  font: false\n"
+                                     "plugins:\n  - search\n", encoding="utf-8")
