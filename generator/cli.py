@@ -11,9 +11,8 @@ import click
 import yaml
 
 from generator import __version__
-from generator.errors import InputError, Location, Problem
+from generator.errors import InputError, Location, Problem, UsageError, printable
 from generator.exports import dumps, status_json
-from generator.ids import RELEASE_NAME
 
 EXIT_INPUT = 1
 EXIT_USAGE = 2
@@ -37,8 +36,11 @@ def handles_input_errors(func):
             errors = sum(1 for p in exc.problems if p.is_error)
             click.echo(f"{errors} error{'s' if errors != 1 else ''}; nothing was written.", err=True)
             sys.exit(EXIT_INPUT)
+        except UsageError as exc:
+            click.echo(printable(f"Error: {exc}"), err=True)
+            sys.exit(EXIT_USAGE)
         except OSError as exc:
-            click.echo(f"{exc.filename or ''}: {exc.strerror or exc}", err=True)
+            click.echo(printable(f"{exc.filename or ''}: {exc.strerror or exc}"), err=True)
             sys.exit(EXIT_INPUT)
 
     return wrapper
@@ -87,7 +89,7 @@ def status(release: str, as_json: bool, root: Path) -> None:
         from generator.results import did_you_mean
 
         hint = did_you_mean(release, evaluations) or f"; releases: {', '.join(evaluations) or '(none)'}"
-        raise InputError([Problem(Location(f"results/{release}.yaml"), f"no results file for release `{release}`{hint}")])
+        raise UsageError(f"no results file for release `{release}`{hint}")
     e = evaluations[release]
     if as_json:
         click.echo(dumps(status_json(e)), nl=False)

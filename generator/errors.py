@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -29,11 +30,24 @@ class Problem:
 
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{self.location}: {prefix}{self.message}"
+        return printable(f"{self.location}: {prefix}{self.message}")
 
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
+
+
+def printable(text: str) -> str:
+    """Text safe for one terminal line: control, format and separator characters shown as escapes."""
+    return "".join(
+        ch if ch == " " or unicodedata.category(ch)[0] not in "CZ" else (
+            f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+        for ch in text
+    )
+
+
+class UsageError(Exception):
+    """A command-line argument that cannot be used (exit 2), as opposed to a problem in an input file."""
 
 
 class InputError(Exception):

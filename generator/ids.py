@@ -34,3 +34,21 @@ def version_key(name: str) -> tuple:
     except InvalidVersion:
         parts = re.split(r"(\d+)", name.casefold())
         return (1, tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p), name)
+
+
+def release_name_problem(name: str) -> str | None:
+    """Why a release name is refused, naming the first offending character; None when it is fine."""
+    if RELEASE_NAME.match(name):
+        return None
+    if not name:
+        return "release name is empty"
+    for i, ch in enumerate(name):
+        allowed = ch.isascii() and (ch.isalnum() or (i > 0 and ch in "._+-"))
+        if not allowed:
+            try:
+                what = f"U+{ord(ch):04X} {unicodedata.name(ch)}"
+            except ValueError:
+                what = f"U+{ord(ch):04X}"
+            return (f"release name `{name}` has `{ch}` ({what}) at position {i + 1}; use ASCII letters, digits "
+                    "and . _ + - (starting with a letter or digit)")
+    return f"release name `{name}` is not allowed"

@@ -95,15 +95,23 @@ def load_project(root: Path) -> Project:
     stems = {p.stem.casefold(): display_path(p, root) for p in files if p.suffix == ".yaml"}
     for path in files:
         shown = display_path(path, root)
+        suffix = path.suffix.lower()
         if path.name.startswith("."):
+            if suffix in (".yaml", ".yml"):
+                problems.warning(Location(shown), "hidden file is not read; rename it if it holds a release")
             continue
         if path.is_dir():
             problems.warning(Location(shown), "folders in results/ are not read; keep results files directly in results/")
             continue
-        if path.suffix == ".yml":
-            problems.error(Location(shown), f"results files end in .yaml; rename it to {path.stem}.yaml")
+        if suffix in (".yaml", ".yml") and path.suffix != ".yaml":
+            target = path.with_suffix(".yaml")
+            if target.exists():
+                problems.error(Location(shown), f"results files end in .yaml, and {display_path(target, root)} "
+                               "already exists; merge the two and delete this one")
+            else:
+                problems.error(Location(shown), f"results files end in .yaml; rename it to {target.name}")
             continue
-        if path.suffix != ".yaml":
+        if suffix != ".yaml":
             continue
         folded = path.stem.casefold()
         if folded in by_folded:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from generator.errors import InputError, Location, Problems
-from generator.ids import RELEASE_NAME
+from generator.ids import release_name_problem
 from generator.secrets import find_secret
 from generator.source import MAX_INPUT_BYTES as MAX_RESULTS_BYTES, read_input
 from generator.model import STATUSES, Checklist, Criterion, Entry, Item, Launch, Release, Signoff
@@ -54,6 +54,7 @@ class _Scalar:
     value: str
     plain: bool
     loc: Location
+    block: bool = False  # `|` or `>`: the text starts on the line after the indicator
 
 
 @dataclass
@@ -85,6 +86,13 @@ def _parse(text: str, path: str, problems: Problems) -> Optional[_Node]:
         events = list(yaml.parse(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
+            problems.error(_loc(path, mark), "tab character: YAML indents with spaces; replace the tab with spaces")
+            return None
+        if exc.context and "quoted scalar" in exc.context and exc.context_mark is not None:
+            problems.error(_loc(path, exc.context_mark), "the quoted value starting here is never closed; "
+                           "add the closing quote")
+            return None
         what = exc.problem or "syntax error"
         if exc.context:
             what = f"{what} {exc.context}"
@@ -148,7 +156,7 @@ def _build(events: list, path: str) -> Optional[_Node]:
     for ev in events:
         loc = _loc(path, ev.start_mark)
         if isinstance(ev, yaml.ScalarEvent):
-            attach(_Scalar(ev.value, not ev.style, loc))  # libyaml gives "" for plain, PyYAML None
+            attach(_Scalar(ev.value, not ev.style, loc, ev.style in ("|", ">")))  # libyaml gives "" for plain, PyYAML None
         elif isinstance(ev, yaml.MappingStartEvent):
             node = _Map([], loc)
             attach(node)
@@ -256,7 +264,11 @@ class _Reader:
             return None
         secret = find_secret(node.value)
         if secret:
-            self.error(node.loc, key, f"looks like a secret ({secret[0]}: {secret[1]}); remove it from the file, "
+            kind, redacted, offset = secret
+            loc = node.loc
+            if offset:  # a later line of a multi-line value: block scalars start on the next line
+                loc = Location(loc.path, loc.line + offset + (1 if node.block else 0), 1)
+            self.error(loc, key, f"looks like a secret ({kind}: {redacted}); remove it from the file, "
                        "rotate the credential, and link to where it is kept instead")
             return None
         return node.value
@@ -282,7 +294,8 @@ class _Reader:
             parts = None
         if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc \
                 or any(c.isspace() for c in value.strip()):
-            self.error(node.loc, key, "evidence must be an http:// or https:// link")
+            shown = value.strip() if len(value.strip()) <= 60 else value.strip()[:57] + "..."
+            self.error(node.loc, key, f"`{shown}` is not an http:// or https:// link; evidence must be one")
             return None
         return value.strip()
 
@@ -335,9 +348,9 @@ def load_release(path: Path, shown: str, checklists: dict[str, Checklist], probl
     if read is None:
         return None
     text, data = read
-    if not RELEASE_NAME.match(path.stem):
-        problems.error(Location(shown), f"file name `{path.name}` must be the release name: letters, digits and "
-                       ". _ + - (starting with a letter or digit), then .yaml")
+    bad_name = release_name_problem(path.stem)
+    if bad_name:
+        problems.error(Location(shown), f"file name `{path.name}`: {bad_name}; rename the file")
         return None
     root = _parse(text, shown, problems)
     if root is None:
@@ -445,6 +458,9 @@ def _read_items(r: _Reader, pair, checklist: Checklist) -> tuple[Entry, ...]:
     for k, v in node.pairs:
         target = r.key(k, "items")
         if target is None:
+            continue
+        if target == "<<":
+            r.error(k.loc, "items", "YAML merge keys `<<` are not allowed; write the entries out")
             continue
         key = f"items.{target}"
         if target in seen:

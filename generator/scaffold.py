@@ -9,8 +9,8 @@ from typing import Optional
 import yaml
 
 from generator.checklist import load_checklist
-from generator.errors import InputError, Location, Problem, Problems, display_path
-from generator.ids import RELEASE_NAME
+from generator.errors import InputError, Location, Problem, Problems, UsageError, display_path
+from generator.ids import release_name_problem
 from generator.merge import evaluate
 from generator.model import Checklist, Evaluation, Item
 from generator.render import render
@@ -26,7 +26,7 @@ class Line:
     comment: str
 
 
-def _usage(message: str, where: str = "readiness new") -> InputError:
+def _exists(message: str, where: str) -> InputError:
     return InputError([Problem(Location(where), message)])
 
 
@@ -68,40 +68,44 @@ def _carried(item: Item, previous: Optional[Evaluation]) -> str:
 
 def create_results(root: Path, release: str, checklist_name: Optional[str], from_release: Optional[str]) -> str:
     """Write results/RELEASE.yaml; refuses an existing file (in any letter case) and invalid names."""
-    if not RELEASE_NAME.match(release):
-        raise _usage(f"release name `{release}` must be letters, digits and . _ + - , starting with a letter or digit")
+    bad = release_name_problem(release)
+    if bad:
+        raise UsageError(bad)
     results_dir = root / "results"
     target = results_dir / f"{release}.yaml"
     shown = display_path(target, root)
     if results_dir.is_dir():
         for existing in results_dir.iterdir():
             if existing.stem.casefold() == release.casefold() and existing.suffix in (".yaml", ".yml"):
-                raise _usage(f"release `{existing.stem}` already has this results file; readiness never "
-                             "overwrites results files (edit it, or delete it first)", display_path(existing, root))
+                raise _exists(f"release `{existing.stem}` already has this results file; readiness never "
+                              "overwrites results files (edit it, or delete it first)", display_path(existing, root))
     checklists = _checklists(root)
     if not checklists:
-        raise _usage("no checklist found; add one such as checklists/production.md", "checklists/")
+        raise _exists("no checklist found; add one such as checklists/production.md", "checklists/")
 
     previous: Optional[Evaluation] = None
     if from_release:
         source = results_dir / f"{from_release}.yaml"
-        if not RELEASE_NAME.match(from_release) or not source.is_file():
-            raise _usage(f"--from: no results file results/{from_release}.yaml")
+        bad = release_name_problem(from_release)
+        if bad:
+            raise UsageError(f"--from: {bad}")
+        if not source.is_file():
+            raise UsageError(f"--from: no results file results/{from_release}.yaml")
         problems = Problems()
         loaded = load_release(source, display_path(source, root), checklists, problems)
         problems.raise_if_errors()
         assert loaded is not None
         if checklist_name and checklist_name != loaded.checklist:
-            raise _usage(f"--from {from_release} uses checklist `{loaded.checklist}`, not `{checklist_name}`")
+            raise UsageError(f"--from {from_release} uses checklist `{loaded.checklist}`, not `{checklist_name}`")
         checklist_name = loaded.checklist
         previous = evaluate(loaded, checklists[loaded.checklist])
 
     if checklist_name is None:
         if len(checklists) > 1:
-            raise _usage(f"several checklists: choose one with --checklist ({', '.join(sorted(checklists))})")
+            raise UsageError(f"several checklists: choose one with --checklist ({', '.join(sorted(checklists))})")
         checklist_name = next(iter(checklists))
     if checklist_name not in checklists:
-        raise _usage(f"--checklist: no checklists/{checklist_name}.md; have {', '.join(sorted(checklists))}")
+        raise UsageError(f"--checklist: no checklist `{checklist_name}`; have {', '.join(sorted(checklists))}")
     c = checklists[checklist_name]
 
     sections = []
@@ -117,5 +121,5 @@ def create_results(root: Path, release: str, checklist_name: Optional[str], from
         with open(target, "x", encoding="utf-8") as fh:  # "x": never replace a file created meanwhile
             fh.write(text)
     except FileExistsError:
-        raise _usage("this results file appeared while writing; readiness never overwrites results files", shown)
+        raise _exists("this results file appeared while writing; readiness never overwrites results files", shown)
     return shown

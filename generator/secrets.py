@@ -18,13 +18,32 @@ def _plugins() -> tuple:
 
 
 @functools.lru_cache(maxsize=65536)
-def find_secret(text: str) -> Optional[tuple[str, str]]:
-    """(kind, redacted value) of the first secret in the text, or None; cached, since names and reasons repeat."""
-    for number, line in enumerate(text.splitlines() or [text], start=1):
+def find_secret(text: str) -> Optional[tuple[str, str, int]]:
+    """(kind, redacted value, line offset in the text) of the first secret, or None; cached, as values repeat."""
+    for offset, line in enumerate(text.splitlines() or [text]):
         for plugin in _plugins():
-            for found in plugin.analyze_line(filename="results.yaml", line=line, line_number=number, context=None):
-                return found.type, redact(found.secret_value or line)
+            for found in plugin.analyze_line(filename="results.yaml", line=line, line_number=offset + 1, context=None):
+                return found.type, redact(_token_around(line, found.secret_value or line)), offset
     return None
+
+
+def _token_around(line: str, fragment: str) -> str:
+    """The whitespace-delimited token holding what a detector matched (some capture only a prefix like `ghp`)."""
+    at = line.find(fragment)
+    if at < 0:
+        return fragment
+    start = at
+    while start > 0 and not line[start - 1].isspace():
+        start -= 1
+    end = at + len(fragment)
+    while end < len(line) and not line[end].isspace():
+        end += 1
+    token = line[start:end]
+    # Keep `password=` style keys out of the shown prefix: show from the value on.
+    for sep in ("=", ":"):
+        if sep in token and not token.startswith("http"):
+            token = token.split(sep, 1)[1] or token
+    return token
 
 
 def redact(value: str) -> str:

@@ -65,8 +65,8 @@ def test_status_text_and_unknown_release(project):
     result = run("status", "1.0.0", "--root", str(project))
     assert result.exit_code == 0 and "YES" in result.output
     result = run("status", "1.0.1", "--root", str(project))
-    assert result.exit_code == 1
-    assert "no results file for release `1.0.1`; did you mean '1.0.0'?" in result.output
+    assert result.exit_code == 2
+    assert "Error: no results file for release `1.0.1`; did you mean '1.0.0'?" in result.output
 
 
 def test_new_scaffold_passes_check_and_refuses_overwrite(project):
@@ -97,8 +97,8 @@ def test_new_from_carries_statuses(project):
 @pytest.mark.parametrize("name", ["../escape", "a/b", "..", ".hidden", "rel\x07", "/abs", "Ä1"])
 def test_new_rejects_unsafe_release_names(project, name):
     result = run("new", name, "--root", str(project))
-    assert result.exit_code == 1
-    assert "release name" in result.output
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: release name")
     assert not (project.parent / "escape.yaml").exists()
 
 

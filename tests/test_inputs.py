@@ -43,5 +43,5 @@ def test_evidence_with_a_broken_host_is_an_error_not_a_crash(project):
         'release: "1.0.0"\nitems:\n  security/https-enforced: {status: done, evidence: "http://[::1/x"}\n')
     result = CliRunner().invoke(cli, ["check", "--root", str(project)])
     assert result.exit_code == 1
-    assert "results/1.0.0.yaml:3:53: items.security/https-enforced.evidence: evidence must be an http:// or " \
-           "https:// link" in result.output
+    assert "results/1.0.0.yaml:3:53: items.security/https-enforced.evidence: `http://[::1/x` is not an http:// " \
+           "or https:// link; evidence must be one" in result.output

@@ -353,7 +353,9 @@ def test_value_on_a_plain_item(tmp_path):
                                  '"data:text/html,<b>x</b>"', '"https://"'])
 def test_evidence_must_be_http_or_https(tmp_path, url):
     problems = errors_of(tmp_path, f'release: "2.4.0"\nitems:\n  {TLS}:\n    evidence: {url}\n')
-    assert problems == [f"{F}:4:15: items.{TLS}.evidence: evidence must be an http:// or https:// link"]
+    shown = url.strip('"')
+    assert problems == [f"{F}:4:15: items.{TLS}.evidence: `{shown}` is not an http:// or https:// link; "
+                        "evidence must be one"]
 
 
 @pytest.mark.parametrize("written", ["2026-02-30", "21/01/2026", "tomorrow", '"2026-1-5"'])
@@ -465,7 +467,7 @@ def test_every_error_in_a_file_is_reported_in_one_run(tmp_path):
         """)
     assert problems == [
         f"{F}:3:40: items.{TLS}: unknown status 'passed'; did you mean 'done'?",
-        f"{F}:4:65: items.{JWT}.evidence: evidence must be an http:// or https:// link",
+        f"{F}:4:65: items.{JWT}.evidence: `ftp://x` is not an http:// or https:// link; evidence must be one",
         f"{F}:5:44: items.{PAGE_LOAD}.value: `fast` is not a number; write e.g. `3 seconds`",
         f"{F}:6:3: items.queues/nope: unknown id in checklist `web`; did you mean 'queues'?",
         f"{F}:8:35: signoffs.technical-lead.date: `2026-13-01` is not an ISO 8601 date; write it as YYYY-MM-DD",
