@@ -10,6 +10,7 @@ from generator import __version__
 from generator.analyse import DIFF_SECTIONS, Diff, diffs, signers
 from generator.exports import dumps, release_csv, release_json, releases_csv, releases_json
 from generator.model import Checklist, Evaluation, Item, ItemResult
+from generator.provenance import Repository
 
 
 @dataclass(frozen=True)
@@ -32,13 +33,25 @@ class SiteData:
     generated_on: dt.date
     diffs: dict = field(default_factory=dict)  # release name -> Diff against the previous release
     people: tuple = ()  # (name, [Signed, ...]) by name
+    histories: dict = field(default_factory=dict)  # release name -> FileHistory (git)
+    revisions: dict = field(default_factory=dict)  # checklist name -> [ChecklistRevision]
+    repository: Repository = field(default_factory=lambda: Repository(False, "not read"))
     version: str = __version__
 
     @classmethod
-    def gather(cls, config: dict, checklists: dict[str, Checklist], evaluations, today: dt.date) -> "SiteData":
+    def gather(cls, config: dict, checklists: dict[str, Checklist], evaluations, today: dt.date,
+               histories: Optional[dict] = None, revisions: Optional[dict] = None,
+               repository: Optional[Repository] = None) -> "SiteData":
         """Everything pages need, computed once before any page is made (so every page sees the same data)."""
         evaluations = tuple(evaluations)
-        return cls(config, checklists, evaluations, today, diffs(evaluations), tuple(signers(evaluations)))
+        return cls(config, checklists, evaluations, today, diffs(evaluations), tuple(signers(evaluations)),
+                   histories or {}, revisions or {}, repository or Repository(False, "not read"))
+
+    @classmethod
+    def of_project(cls, project, today: dt.date) -> "SiteData":
+        """The site data of a loaded project, evaluated on `today` (for releases not launched)."""
+        return cls.gather(project.config, project.checklists, project.evaluations(today), today,
+                          project.histories, project.revisions, project.repository)
 
     @property
     def latest(self) -> Optional[Evaluation]:
@@ -136,8 +149,11 @@ def release_pages(site: SiteData) -> Iterable[Output]:
         sections = [(s, counts, _rows(s.children, results)) for (s, counts) in e.section_counts]
         criteria = [results[i.id] for i in e.checklist.criteria]
         changes: Diff = site.diffs.get(e.release.name, Diff(None, ()))
+        current = site.checklists.get(e.checklist.name)
         yield _page(release_path(e.release.name), "release.md.j2", site, e=e, sections=sections, why=why(e),
-                    criteria=criteria, diff=changes, diff_sections=DIFF_SECTIONS)
+                    criteria=criteria, diff=changes, diff_sections=DIFF_SECTIONS,
+                    history=site.histories.get(e.release.name), repo=site.repository,
+                    checklist_is_current=current is not None and current.sha256 == e.checklist.sha256)
 
 
 def signoffs_page(site: SiteData) -> Iterable[Output]:
@@ -150,7 +166,8 @@ def signoffs_page(site: SiteData) -> Iterable[Output]:
 def checklist_pages(site: SiteData) -> Iterable[Output]:
     for c in site.checklists.values():
         rows = [(s, _rows(s.children, {i.id: None for i in c.items})) for s in c.sections]
-        yield _page(f"checklists/{c.name}/index.md", "checklist.md.j2", site, c=c, sections=rows)
+        yield _page(f"checklists/{c.name}/index.md", "checklist.md.j2", site, c=c, sections=rows,
+                    revisions=site.revisions.get(c.name, []), repo=site.repository)
 
 
 def data_exports(site: SiteData) -> Iterable[Output]:

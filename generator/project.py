@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from generator.checklist import load_checklist
+from generator.checklist import load_checklist, parse_checklist
 from generator.errors import InputError, Location, Problem, Problems, display_path
 from generator.merge import evaluate, release_order
 from generator.model import Checklist, Evaluation, Release
+from generator.provenance import ChecklistRevision, History, Repository
 from generator.results import _parse, _Reader, read_results_bytes
 
 CONFIG_FILE = "readiness.yml"
@@ -26,13 +29,103 @@ class Project:
 
     root: Path
     config: dict
-    checklists: dict[str, Checklist]
+    checklists: dict[str, Checklist]  # as in the working tree
     releases: tuple[Release, ...]
     warnings: tuple[Problem, ...] = field(default=())
+    versions: dict = field(default_factory=dict)  # release name -> the Checklist version it is evaluated against
+    histories: dict = field(default_factory=dict)  # release name -> FileHistory
+    revisions: dict = field(default_factory=dict)  # checklist name -> [ChecklistRevision], newest first
+    repository: Repository = field(default_factory=lambda: Repository(False, "not read"))
+
+    def checklist_of(self, release: Release) -> Checklist:
+        return self.versions.get(release.name) or self.checklists[release.checklist]
 
     def evaluations(self, today: Optional[dt.date] = None) -> list[Evaluation]:
-        """Every release evaluated against its checklist, oldest first (the last is the latest)."""
-        return release_order([evaluate(r, self.checklists[r.checklist], today) for r in self.releases])
+        """Every release evaluated against its checklist version, oldest first (the last is the latest)."""
+        return release_order([evaluate(r, self.checklist_of(r), today) for r in self.releases])
+
+
+class _ChecklistsAt(Mapping):
+    """The checklists as they were at one commit (the working tree's where the commit had none)."""
+
+    def __init__(self, current: dict[str, Checklist], at: dict[str, Checklist]):
+        self._current, self._at = current, at
+
+    def __getitem__(self, name: str) -> Checklist:
+        return self._at.get(name) or self._current[name]
+
+    def __iter__(self):
+        return iter(self._current)
+
+    def __len__(self) -> int:
+        return len(self._current)
+
+
+def _versions(history: History, current: dict[str, Checklist], shas: set[str],
+              problems: Problems) -> dict[str, dict[str, Checklist]]:
+    """For each commit, the checklists as they were then: parsed once per distinct content."""
+    requests = [(sha, f"checklists/{name}.md") for sha in sorted(shas) for name in current]
+    parsed: dict[str, Optional[Checklist]] = {c.sha256: c for c in current.values()}
+    out: dict[str, dict[str, Checklist]] = {sha: {} for sha in shas}
+    for (sha, rel), data in history.contents(requests).items():
+        if data is None:
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        name = Path(rel).stem
+        if digest not in parsed:
+            parsed[digest] = _parse_old(data, name, rel, sha, digest, problems)
+        if parsed[digest] is not None:
+            out[sha][name] = parsed[digest]
+    return out
+
+
+def _parse_old(data: bytes, name: str, rel: str, sha: str, digest: str, problems: Problems) -> Optional[Checklist]:
+    """A checklist version from history; one that no longer parses falls back to the working tree's, with a warning."""
+    old = Problems()
+    try:
+        checklist = parse_checklist(data.decode("utf-8"), name, rel, old, digest)
+    except UnicodeDecodeError:
+        old.error(Location(rel), "not UTF-8")
+        checklist = None
+    if checklist is None or old.errors:
+        problems.warning(Location(rel), f"the version of commit {sha[:10]} does not parse "
+                         f"({old.errors[0].message if old.errors else 'not UTF-8'}); releases committed with it are "
+                         "evaluated against the working tree's checklist")
+        return None
+    return checklist
+
+
+def checklist_revisions(history: History, current: dict[str, Checklist]) -> dict[str, list[ChecklistRevision]]:
+    """Each checklist's commits, newest first, with the ids each one added, removed or renamed."""
+    out: dict[str, list[ChecklistRevision]] = {}
+    for name in current:
+        rel = f"checklists/{name}.md"
+        commits = list(reversed(history.commits(rel)))  # oldest first, to compare each with the one before
+        contents = history.contents([(c.sha, rel) for c in commits])
+        revisions: list[ChecklistRevision] = []
+        before: dict[str, str] = {}
+        for commit in commits:
+            data = contents.get((commit.sha, rel))
+            ignored = Problems()
+            try:
+                parsed = parse_checklist(data.decode("utf-8"), name, rel, ignored) if data else None
+            except UnicodeDecodeError:
+                parsed = None
+            if parsed is None or ignored.errors:
+                continue
+            now = {i.id: i.plain for i in parsed.items}
+            added = [i for i in now if i not in before]
+            removed = [i for i in before if i not in now]
+            by_text = {before[i]: i for i in removed}
+            renamed = [(by_text[now[i]], i) for i in added if now[i] in by_text]
+            moved_old = {o for o, _ in renamed}
+            moved_new = {n for _, n in renamed}
+            revisions.append(ChecklistRevision(
+                commit, len(now), tuple(i for i in added if i not in moved_new),
+                tuple(i for i in removed if i not in moved_old), tuple(renamed)))
+            before = now
+        out[name] = list(reversed(revisions))
+    return out
 
 
 def load_config(root: Path, problems: Problems) -> dict:
@@ -88,9 +181,15 @@ def load_project(root: Path) -> Project:
         problems.extend(warnings)
         checklists[checklist.name] = checklist
 
+    history = History(root)
     releases: list[Release] = []
     results_dir = root / "results"
     files = sorted(results_dir.iterdir()) if results_dir.is_dir() else []
+    # Each results file is checked against the checklist as it was when the file was last committed.
+    last_commit = {p: _last_commit(history, display_path(p, root)) for p in files if p.suffix == ".yaml"}
+    at_commit = _versions(history, checklists, {sha for sha in last_commit.values() if sha}, problems)
+    versions: dict[str, Checklist] = {}
+    histories: dict = {}
     by_folded: dict[str, str] = {}
     stems = {p.stem.casefold(): display_path(p, root) for p in files if p.suffix == ".yaml"}
     for path in files:
@@ -119,8 +218,21 @@ def load_project(root: Path) -> Project:
                            "rename one of them")
             continue
         by_folded[folded] = shown
-        release = load_release(path, shown, checklists, problems, frozenset(broken), stems)
+        sha = last_commit.get(path)
+        view = _ChecklistsAt(checklists, at_commit.get(sha, {}) if sha else {})
+        release = load_release(path, shown, view, problems, frozenset(broken), stems)
         if release is not None:
             releases.append(release)
+            versions[release.name] = view[release.checklist]
+            histories[release.name] = history.file(shown, {s.role: s.location.line for s in release.signoffs})
     problems.raise_if_errors()
-    return Project(root, config, checklists, tuple(releases), tuple(problems.warnings))
+    return Project(root, config, checklists, tuple(releases), tuple(problems.warnings), versions, histories,
+                   checklist_revisions(history, checklists), history.repo)
+
+
+def _last_commit(history: History, rel: str) -> Optional[str]:
+    """The commit that last changed a results file, or None when it has uncommitted changes (or no history)."""
+    if history.dirty(rel):
+        return None
+    commits = history.commits(rel)
+    return commits[0].sha if commits else None

@@ -60,7 +60,7 @@ def build_with_progress(root: Path, site_dir: Path, strict: bool) -> None:
             click.echo(str(w), err=True)
         if strict and project.warnings:
             raise InputError([Problem(w.location, w.message, "error") for w in project.warnings])
-        site = SiteData.gather(project.config, project.checklists, project.evaluations(), default_today())
+        site = SiteData.of_project(project, default_today())
         count = build_site(site, site_dir, root, step=status.update)
     elapsed = time.perf_counter() - started
     console.print(f"built {len(site.evaluations)} release page(s), {count} files into {escape(str(site_dir))} "

@@ -21,9 +21,12 @@ GOLD = ROOT / "tests" / "gold" / "project"
 ACTUAL = ROOT / "tests" / "actual" / "project"
 
 
-def generated_tree() -> dict[str, str]:
-    project = load_project(FIXTURES / "project")
-    site = SiteData.gather(project.config, project.checklists, project.evaluations(), default_today())
+def generated_tree(tmp: Path) -> dict[str, str]:
+    # A copy outside any git repository: the gold pages say provenance is unavailable, whatever the
+    # history of this repository (provenance has its own tests on scripted repositories).
+    shutil.copytree(FIXTURES / "project", tmp / "project")
+    project = load_project(tmp / "project")
+    site = SiteData.of_project(project, default_today())
     return dict(render_outputs(site_outputs(site)))
 
 
@@ -35,8 +38,8 @@ def _write(tree: dict[str, str], dest: Path) -> None:
         (dest / rel).write_text(text, encoding="utf-8")
 
 
-def test_docs_tree_matches_gold():
-    tree = generated_tree()
+def test_docs_tree_matches_gold(tmp_path):
+    tree = generated_tree(tmp_path / "a")
     if os.environ.get("READINESS_REGOLD"):
         _write(tree, GOLD)
     gold = {p.relative_to(GOLD).as_posix(): p.read_text(encoding="utf-8") for p in GOLD.rglob("*") if p.is_file()}
@@ -47,5 +50,5 @@ def test_docs_tree_matches_gold():
         assert tree[rel] == gold[rel], f"{rel} differs from tests/gold/project/{rel}; see tests/actual/project/{rel}"
 
 
-def test_generation_is_deterministic():
-    assert generated_tree() == generated_tree()
+def test_generation_is_deterministic(tmp_path):
+    assert generated_tree(tmp_path / "a") == generated_tree(tmp_path / "b")
