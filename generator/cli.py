@@ -126,6 +126,30 @@ def build(site_dir: Optional[Path], strict: bool, root: Path) -> None:
     build_with_progress(root, site_dir or root / "site", strict)
 
 
+@cli.command("audit")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@root_option
+@handles_input_errors
+def audit_command(as_json: bool, root: Path) -> None:
+    """Audit findings over every release; exit 1 if any has severity error."""
+    from generator.exports import findings_json
+    from generator.merge import default_today
+    from generator.pages import SiteData
+
+    project = _load(root)
+    site = SiteData.of_project(project, default_today())
+    if as_json:
+        click.echo(dumps(findings_json(site.findings, len(site.evaluations))), nl=False)
+    else:
+        for f in site.findings:
+            click.echo(printable(f"{f.severity}: {f.release or '(repository)'}: {f.rule}: {f.message}"))
+        errors = sum(1 for f in site.findings if f.severity == "error")
+        click.echo(f"{len(site.findings)} finding(s), {errors} error(s) over {len(site.evaluations)} release(s)",
+                   err=True)
+    if any(f.severity == "error" for f in site.findings):
+        sys.exit(EXIT_INPUT)
+
+
 @cli.command()
 @click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
 @root_option

@@ -120,3 +120,8 @@ def release_csv(e: Evaluation) -> str:
 def dumps(data) -> str:
     """Stable JSON text: sorted keys would reorder the documented shape, so insertion order is kept."""
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def findings_json(findings, releases: int) -> dict:
+    """The object `readiness audit --json` prints."""
+    return {"findings": [f.as_json() for f in findings], "releases": releases}

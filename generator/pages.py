@@ -8,7 +8,8 @@ from typing import Callable, Iterable, Optional
 
 from generator import __version__
 from generator.analyse import DIFF_SECTIONS, Diff, diffs, signers
-from generator.exports import dumps, release_csv, release_json, releases_csv, releases_json
+from generator.audit import RULES, AuditContext, audit
+from generator.exports import dumps, findings_json, release_csv, release_json, releases_csv, releases_json
 from generator.model import Checklist, Evaluation, Item, ItemResult
 from generator.provenance import Repository
 
@@ -36,6 +37,7 @@ class SiteData:
     histories: dict = field(default_factory=dict)  # release name -> FileHistory (git)
     revisions: dict = field(default_factory=dict)  # checklist name -> [ChecklistRevision]
     repository: Repository = field(default_factory=lambda: Repository(False, "not read"))
+    findings: tuple = ()  # audit findings, errors first
     version: str = __version__
 
     @classmethod
@@ -44,8 +46,10 @@ class SiteData:
                repository: Optional[Repository] = None) -> "SiteData":
         """Everything pages need, computed once before any page is made (so every page sees the same data)."""
         evaluations = tuple(evaluations)
+        repository = repository or Repository(False, "not read")
+        findings = audit(AuditContext(evaluations, histories or {}, repository, config.get("audit", {})))
         return cls(config, checklists, evaluations, today, diffs(evaluations), tuple(signers(evaluations)),
-                   histories or {}, revisions or {}, repository or Repository(False, "not read"))
+                   histories or {}, revisions or {}, repository, tuple(findings))
 
     @classmethod
     def of_project(cls, project, today: dt.date) -> "SiteData":
@@ -170,10 +174,19 @@ def checklist_pages(site: SiteData) -> Iterable[Output]:
                     revisions=site.revisions.get(c.name, []), repo=site.repository)
 
 
+def audit_page(site: SiteData) -> Iterable[Output]:
+    rules = [rule.__name__.replace("_", "-") for rule in RULES]
+    by_release: dict = {}
+    for f in site.findings:
+        by_release.setdefault(f.release, []).append(f)
+    yield _page("audit/index.md", "audit.md.j2", site, findings=site.findings, rules=rules, by_release=by_release)
+
+
 def data_exports(site: SiteData) -> Iterable[Output]:
     evaluations = list(site.evaluations)
     yield Output("data/releases.json", text=dumps(releases_json(evaluations)))
     yield Output("data/releases.csv", text=releases_csv(evaluations))
+    yield Output("data/findings.json", text=dumps(findings_json(site.findings, len(evaluations))))
     for e in evaluations:
         yield Output(f"data/releases/{e.release.name}.json", text=dumps(release_json(e)))
         yield Output(f"data/releases/{e.release.name}.csv", text=release_csv(e))
@@ -203,6 +216,7 @@ PAGES: list[Callable[[SiteData], Iterable[Output]]] = [
     release_pages,
     signoffs_page,
     checklist_pages,
+    audit_page,
     data_exports,
     badges,
 ]
@@ -221,4 +235,5 @@ def nav(site: SiteData) -> list:
         items.append({"Checklist": next(iter(checklists[0].values()))})
     else:
         items.append({"Checklists": checklists})
+    items.append({"Audit": "audit/index.md"})
     return items

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -15,10 +16,11 @@ from generator.errors import InputError, Location, Problem, Problems, display_pa
 from generator.merge import evaluate, release_order
 from generator.model import Checklist, Evaluation, Release
 from generator.provenance import ChecklistRevision, History, Repository
-from generator.results import _parse, _Reader, read_results_bytes
+from generator.results import _parse, _Reader, _Scalar, _Seq, plain_data, read_results_bytes
 
 CONFIG_FILE = "readiness.yml"
-CONFIG_KEYS = ("site_name", "site_description", "site_url", "repo_url", "copyright")
+CONFIG_KEYS = ("site_name", "site_description", "site_url", "repo_url", "copyright", "audit")
+AUDIT_KEYS = ("evidence_required", "signed_commits")
 DEFAULT_SITE_NAME = "Launch readiness"
 _UNSAFE_CONFIG = re.compile(r"[<>\"&`\x00-\x1f]")
 
@@ -142,6 +144,9 @@ def load_config(root: Path, problems: Problems) -> dict:
         return config
     reader = _Reader(CONFIG_FILE, problems)
     for key, (_, value_node) in reader.mapping(node, "", CONFIG_KEYS).items():
+        if key == "audit":
+            config["audit"] = _audit_config(reader, value_node)
+            continue
         value = reader.text(value_node, key)
         if value is None:
             continue
@@ -153,6 +158,24 @@ def load_config(root: Path, problems: Problems) -> dict:
             continue
         config[key] = value
     return config
+
+
+def _audit_config(reader: _Reader, node) -> dict:
+    """`audit:` settings: sections or groups whose done items need evidence, and whether commits must be signed."""
+    out: dict = {"evidence_required": (), "signed_commits": False}
+    for key, (_, value) in reader.mapping(node, "audit", AUDIT_KEYS).items():
+        if key == "signed_commits":
+            if not (isinstance(value, _Scalar) and value.value in ("true", "false")):
+                reader.error(value.loc, "audit.signed_commits", "expected true or false")
+                continue
+            out[key] = value.value == "true"
+        else:
+            if not isinstance(value, _Seq):
+                reader.error(value.loc, "audit.evidence_required", "expected a list of section or group ids")
+                continue
+            ids = [reader.text(v, "audit.evidence_required") for v in value.items]
+            out[key] = tuple(i for i in ids if i)
+    return out
 
 
 def load_project(root: Path) -> Project:
@@ -226,8 +249,51 @@ def load_project(root: Path) -> Project:
             versions[release.name] = view[release.checklist]
             histories[release.name] = history.file(shown, {s.role: s.location.line for s in release.signoffs})
     problems.raise_if_errors()
+    histories = _edits_after_signoff(history, histories, {r.name: r.path for r in releases}, root)
     return Project(root, config, checklists, tuple(releases), tuple(problems.warnings), versions, histories,
                    checklist_revisions(history, checklists), history.repo)
+
+
+def _edits_after_signoff(history: History, histories: dict, paths: dict, root: Path) -> dict:
+    """Record, per release, the commits after its last sign-off that changed more than the `launch:` block."""
+    wanted: dict[str, list] = {}
+    for name, h in histories.items():
+        if not h.signoff_commits:
+            continue
+        last = max(h.signoff_commits.values(), key=lambda c: (c.commit_date, c.sha))
+        shas = [c.sha for c in h.commits]
+        if last.sha not in shas:
+            continue
+        later = list(reversed(h.commits[: shas.index(last.sha)]))  # oldest first
+        if later or h.dirty:
+            wanted[name] = [last] + later
+    requests = [(c.sha, histories[name].path) for name, commits in wanted.items() for c in commits]
+    contents = history.contents(requests)
+    out = dict(histories)
+    for name, commits in wanted.items():
+        h = histories[name]
+        versions = [(c, contents.get((c.sha, h.path))) for c in commits]
+        if h.dirty:
+            versions.append((None, (root / paths[name]).read_bytes() if (root / paths[name]).exists() else None))
+        edits = []
+        for (_, before), (commit, after) in zip(versions, versions[1:]):
+            changed = _changed_keys(before, after)
+            if changed:
+                edits.append((commit, changed))
+        out[name] = dataclasses.replace(h, edits_after_signoff=tuple(edits))
+    return out
+
+
+def _changed_keys(before: Optional[bytes], after: Optional[bytes]) -> tuple[str, ...]:
+    """Top-level keys whose content differs between two versions of a results file, `launch` aside."""
+    if before is None or after is None:
+        return ("(file)",)
+    a = plain_data(before.decode("utf-8", "replace"))
+    b = plain_data(after.decode("utf-8", "replace"))
+    if not isinstance(a, dict) or not isinstance(b, dict):
+        return ("(file)",) if a != b else ()
+    keys = sorted((set(a) | set(b)) - {"launch"})
+    return tuple(k for k in keys if a.get(k) != b.get(k))
 
 
 def _last_commit(history: History, rel: str) -> Optional[str]:

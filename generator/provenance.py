@@ -49,6 +49,9 @@ class FileHistory:
     commits: tuple[Commit, ...]
     dirty: bool  # uncommitted changes or never committed: the page does not match any commit
     signoff_commits: dict = field(default_factory=dict)  # role id -> Commit that last wrote its line
+    # Changes after the last sign-off was recorded, other than to `launch:`: (Commit or None for the working
+    # tree, top-level keys changed). Recording the launch after approval is expected; anything else is not.
+    edits_after_signoff: tuple = ()
 
     @property
     def last(self) -> Optional[Commit]:

@@ -173,6 +173,23 @@ def _build(events: list, path: str) -> Optional[_Node]:
     return root
 
 
+def plain_data(text: str) -> object:
+    """A results text as plain nested dicts, lists and strings (no types resolved), to compare two versions."""
+    problems = Problems()
+    node = _parse(text, "-", problems)
+
+    def convert(n):
+        if isinstance(n, _Scalar):
+            return n.value
+        if isinstance(n, _Seq):
+            return [convert(x) for x in n.items]
+        if isinstance(n, _Map):
+            return {convert(k): convert(v) for k, v in n.pairs}
+        return None
+
+    return convert(node) if node is not None else None
+
+
 # --- typed reading of nodes ------------------------------------------------------
 
 
