@@ -7,8 +7,11 @@ BIN    := $(VENV)/bin
 
 .PHONY: site test test-fast serve check lock regold fuzz clean
 
-site: $(VENV)/.runtime  ## build the example site into site/
-	$(BIN)/readiness build
+EXAMPLE ?= build/example
+
+site: $(VENV)/.runtime  ## build the example site into site/, from the example story replayed into a git repository
+	$(BIN)/python examples/replay.py $(EXAMPLE)
+	$(BIN)/readiness build --root $(EXAMPLE) -d site
 
 test: $(VENV)/.dev  ## run the whole test suite (slow and browser cases included)
 	$(BIN)/pytest
@@ -17,7 +20,8 @@ test-fast: $(VENV)/.dev  ## the suite without slow cases, for quick iteration
 	$(BIN)/pytest -m "not slow"
 
 serve: $(VENV)/.runtime
-	$(BIN)/readiness serve
+	$(BIN)/python examples/replay.py $(EXAMPLE)
+	$(BIN)/readiness serve --root $(EXAMPLE)
 
 check: $(VENV)/.runtime
 	$(BIN)/readiness check
@@ -38,7 +42,7 @@ lock:  ## re-pin requirements*.lock from requirements*.in (needs pip-tools)
 	sed -i '/^--extra-index-url\|^--find-links\|^--index-url/d' requirements.lock requirements-dev.lock
 
 clean:
-	rm -rf $(VENV) site
+	rm -rf $(VENV) site build
 
 regold: $(VENV)/.dev  ## rewrite tests/gold/ from the current output; review the diff before committing
 	READINESS_REGOLD=1 $(BIN)/pytest -q tests/test_gold.py
