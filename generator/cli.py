@@ -151,6 +151,18 @@ def audit_command(as_json: bool, root: Path) -> None:
 
 
 @cli.command()
+@click.argument("site_dir", type=click.Path(file_okay=False, path_type=Path))
+@root_option
+@handles_input_errors
+def verify(site_dir: Path, root: Path) -> None:
+    """Check offline that SITE_DIR matches its manifest and the inputs under --root."""
+    from generator.verify import verify_site
+
+    outputs, inputs = verify_site(site_dir, root)
+    click.echo(f"{site_dir}: {outputs} files and {inputs} inputs match the manifest", err=True)
+
+
+@cli.command()
 @click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
 @root_option
 @handles_input_errors

@@ -6,6 +6,9 @@ An existing site is replaced only after a build succeeded, so a failed build lea
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import logging
 import os
 import shutil
@@ -18,11 +21,13 @@ import yaml
 
 from generator.errors import InputError, Location, Problem
 from generator.pages import Output, SiteData, nav, site_outputs
+from generator.project import CONFIG_FILE
 from generator.render import render
 
 ASSETS = Path(__file__).parent / "assets"
 SHIM = "assets/javascripts/iframe-worker/shim.js"
 MARKER = ".readiness-site"  # marks a directory as a site readiness built, so it may be replaced
+MANIFEST = "manifest.json"
 
 
 def mkdocs_config(site: SiteData, docs_dir: Path, site_dir: Path) -> dict:
@@ -144,6 +149,56 @@ def check_site_dir(site_dir: Path, root: Path) -> None:
                                       "remove it or choose another directory with -d")])
 
 
+def input_files(root: Path) -> list[Path]:
+    """The files a site is built from: settings, checklists and results."""
+    files = [root / CONFIG_FILE] if (root / CONFIG_FILE).is_file() else []
+    files += sorted((root / "checklists").glob("*.md")) if (root / "checklists").is_dir() else []
+    files += sorted((root / "results").glob("*.yaml")) if (root / "results").is_dir() else []
+    return files
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def manifest(site: SiteData, root: Path, out: Path, build_epoch: Optional[int]) -> dict:
+    """Hashes of every input and every output file, the generator version and the commit built from."""
+    outputs = {p.relative_to(out).as_posix(): sha256_file(p) for p in sorted(out.rglob("*"))
+               if p.is_file() and p.name != MANIFEST}
+    return {
+        "generator": f"readiness {site.version}",
+        "git_commit": site.repository.head,
+        "build_date": dt.datetime.fromtimestamp(build_epoch, dt.timezone.utc).isoformat() if build_epoch else None,
+        "inputs": {p.relative_to(root).as_posix(): sha256_file(p) for p in input_files(root)},
+        "outputs": outputs,
+    }
+
+
+def build_epoch(site: SiteData) -> Optional[int]:
+    """SOURCE_DATE_EPOCH when set, else the last commit's time, so a build of one commit is reproducible."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return int(epoch)
+    if site.repository.head_date is not None:
+        return int(site.repository.head_date.timestamp())
+    return None
+
+
+@contextmanager
+def _source_date(epoch: Optional[int]) -> Iterator[None]:
+    """MkDocs reads SOURCE_DATE_EPOCH for sitemap dates and gzip headers; set it for the build only."""
+    old = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None:
+        os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old
+
+
 def build_site(site: SiteData, site_dir: Path, root: Path,
                step: Optional[Callable[[str], None]] = None) -> int:
     """Generate, build with mkdocs into a temporary directory beside `site_dir`, then swap it in."""
@@ -160,9 +215,12 @@ def build_site(site: SiteData, site_dir: Path, root: Path,
         config_file.write_text(yaml.safe_dump(mkdocs_config(site, docs, out), sort_keys=False, allow_unicode=True),
                                encoding="utf-8")
         step("running mkdocs build")
-        run_mkdocs(config_file)
+        epoch = build_epoch(site)
+        with _source_date(epoch):
+            run_mkdocs(config_file)
         (out / MARKER).write_text("built by readiness; `readiness build` may replace this directory\n",
                                   encoding="utf-8")
+        (out / MANIFEST).write_text(json.dumps(manifest(site, root, out, epoch), indent=2) + "\n", encoding="utf-8")
         step("publishing")
         if site_dir.exists():
             site_dir.rename(work / "previous")
