@@ -25,6 +25,7 @@ from generator.project import CONFIG_FILE
 from generator.render import render
 
 ASSETS = Path(__file__).parent / "assets"
+OVERRIDES = Path(__file__).parent / "overrides"  # theme partials readiness changes (accessibility)
 SHIM = "assets/javascripts/iframe-worker/shim.js"
 MARKER = ".readiness-site"  # marks a directory as a site readiness built, so it may be replaced
 MANIFEST = "manifest.json"
@@ -40,6 +41,7 @@ def mkdocs_config(site: SiteData, docs_dir: Path, site_dir: Path) -> dict:
         "nav": nav(site),
         "theme": {
             "name": "material",
+            "custom_dir": str(OVERRIDES),
             "font": False,  # no Google Fonts: the site must work offline
             "features": ["navigation.top", "search.highlight", "content.tooltips"],
             "palette": [

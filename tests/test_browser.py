@@ -1,25 +1,35 @@
-"""The built site in headless Chromium, opened from disk: pages render, search works, nothing leaves the machine."""
+"""The built example site in headless Chromium, the way readers and auditors use it.
+
+Opened from disk (file://): pages render, search works, nothing is requested from another host; flows
+through the site; dark mode; a phone-sized viewport; accessibility with axe-core; printing to PDF.
+"""
 
 from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
 
+from conftest import ROOT
+
 pytestmark = pytest.mark.browser
+AXE = ROOT / "tests" / "assets" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    import shutil
-
-    from conftest import FIXTURES
-
-    root = tmp_path_factory.mktemp("browser") / "project"
-    shutil.copytree(FIXTURES / "project", root)
-    out = root / "site"
-    result = CliRunner().invoke(cli, ["build", "--root", str(root)])
+    """The example story replayed into git and built, as `make site` does."""
+    base = tmp_path_factory.mktemp("browser")
+    subprocess.run([sys.executable, str(ROOT / "examples" / "replay.py"), str(base / "lumen")], check=True,
+                   capture_output=True)
+    out = base / "site"
+    result = CliRunner().invoke(cli, ["build", "--root", str(base / "lumen"), "-d", str(out)])
     assert result.exit_code == 0, result.output
     return out
 
@@ -38,27 +48,94 @@ def external(requests):
     return [u for u in requests if not u.startswith(("file://", "data:", "blob:", "about:"))]
 
 
-def test_dashboard_and_release_from_disk(site, page):
+def test_dashboard_then_a_release_from_the_table(site, page):
     page.goto((site / "index.html").as_uri())
-    assert page.locator("h1").first.inner_text().startswith("Launch readiness")
-    assert page.locator(".rd-hero .rd-verdict").inner_text() == "NO"  # 2.0.0, unlaunched, mostly pending
-    page.click("text=1.1.0")
+    assert page.locator(".rd-hero__release").inner_text() == "3.2.0"
+    assert page.locator(".rd-hero .rd-verdict").inner_text() == "NO"
+    page.locator("table.rd-releases a", has_text="2.0.1").click()
     page.wait_for_load_state()
-    assert page.url.endswith("releases/1.1.0/index.html")
-    assert "Release 1.1.0" in page.locator("h1").first.inner_text()
-    assert page.locator("tr.rd-item").count() == 8
+    assert page.url.endswith("releases/2.0.1/index.html")
+    assert page.locator("h1").first.inner_text().startswith("Release 2.0.1")
+    assert page.locator(".rd-hero .rd-verdict").inner_text() == "YES"
+    assert page.locator("tr.rd-item").count() == 211
     assert external(page.requests) == []
 
 
-def test_search_works_offline(site, page):
-    page.goto((site / "releases" / "1.0.0" / "index.html").as_uri())
+def test_search_for_an_item_and_land_on_it(site, page):
+    page.goto((site / "index.html").as_uri())
     page.locator(".md-search__input").click()
-    # The index loads in a worker (iframe-worker from file://); Material says so until it is ready.
     page.wait_for_function(
         "() => !document.querySelector('.md-search-result__meta').textContent.includes('Initializing')",
         timeout=30_000)
-    page.locator(".md-search__input").press_sequentially("Webhook", delay=20)  # Material reacts to keys
-    results = page.locator(".md-search-result__item")
-    results.first.wait_for(timeout=30_000)
-    assert results.count() >= 1
+    page.locator(".md-search__input").press_sequentially("Penetration test passed", delay=15)
+    first = page.locator(".md-search-result__item a").first
+    first.wait_for(timeout=30_000)
+    first.click()
+    page.wait_for_load_state()
+    assert "Penetration test passed" in page.locator("article").inner_text()
     assert external(page.requests) == []
+
+
+def test_offline_pages_make_no_request_to_other_hosts(site, page):
+    for rel in ("index.html", "releases/1.0.0/index.html", "signoffs/index.html", "audit/index.html",
+                "checklists/production/index.html", "trends/index.html"):
+        if (site / rel).exists():
+            page.goto((site / rel).as_uri())
+            page.wait_for_load_state("load")
+    assert page.requests and external(page.requests) == []
+
+
+def test_dark_mode_keeps_status_colours_readable(site, page):
+    page.goto((site / "releases" / "2.0.0" / "index.html").as_uri())
+    page.locator("label[for='__palette_1'], [data-md-component='palette'] label").first.click()
+    assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
+    colours = page.evaluate("""() => {
+        const bg = getComputedStyle(document.body).backgroundColor;
+        const failed = getComputedStyle(document.querySelector('.rd-status--failed')).backgroundColor;
+        const text = getComputedStyle(document.querySelector('article')).color;
+        return {bg, failed, text};
+    }""")
+    assert colours["failed"] != colours["bg"] and colours["text"] != colours["bg"]
+    charts = page.locator("svg.rd-chart, figure svg")
+    if charts.count():
+        fill = page.evaluate("() => getComputedStyle(document.querySelector('figure svg text')).fill")
+        assert fill != colours["bg"]
+
+
+def test_release_page_fits_a_phone(site, browser):
+    context = browser.new_context(viewport={"width": 375, "height": 812}, device_scale_factor=2, is_mobile=True)
+    page = context.new_page()
+    page.goto((site / "releases" / "2.0.0" / "index.html").as_uri())
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    context.close()
+    assert overflow <= 0
+
+
+@pytest.mark.parametrize("rel", ["index.html", "releases/2.0.0/index.html", "trends/index.html",
+                                 "signoffs/index.html"])
+def test_no_serious_accessibility_violations(site, page, rel):
+    if not (site / rel).exists():
+        pytest.skip(f"{rel} is not part of this site yet")
+    page.goto((site / rel).as_uri())
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+               if v["impact"] in ("serious", "critical")]
+    assert serious == []
+
+
+def test_printed_release_page_has_every_item_and_no_navigation(site, page):
+    from pypdf import PdfReader
+
+    page.goto((site / "releases" / "2.0.0" / "index.html").as_uri())
+    page.emulate_media(media="print")
+    assert page.evaluate("() => getComputedStyle(document.querySelector('.md-sidebar--primary')).display") == "none"
+    pdf = PdfReader(io.BytesIO(page.pdf(format="A4")))
+    text = "".join(p.extract_text() for p in pdf.pages)
+    squashed = "".join(text.split())
+    data = json.loads((site / "data" / "releases" / "2.0.0.json").read_text())
+    missing = [i["id"] for i in data["items"] if "".join(i["text"].split()) not in squashed]
+    assert missing == []
+    for needle in ("Ready for production", "Sign-offs", "Provenance", "Evidence"):
+        assert needle in text
+    assert "Table of contents" not in text
