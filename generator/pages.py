@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional
 
+import dataclasses
+
 from generator import __version__
 from generator.analyse import DIFF_SECTIONS, Diff, diffs, signers
 from generator.audit import RULES, AuditContext, audit
@@ -22,6 +24,7 @@ class Output:
     template: Optional[str] = None
     context: dict = field(default_factory=dict)
     text: Optional[str] = None
+    front: Optional[dict] = None  # front matter for a pre-rendered HTML page (see mkdocs_hooks.py)
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,9 @@ class SiteData:
     @property
     def newest_first(self) -> tuple[Evaluation, ...]:
         return tuple(reversed(self.evaluations))
+
+
+PRERENDERED = "readiness_prerendered"  # front matter key read by mkdocs_hooks.py
 
 
 def _base(path: str) -> str:
@@ -154,10 +160,12 @@ def release_pages(site: SiteData) -> Iterable[Output]:
         criteria = [results[i.id] for i in e.checklist.criteria]
         changes: Diff = site.diffs.get(e.release.name, Diff(None, ()))
         current = site.checklists.get(e.checklist.name)
-        yield _page(release_path(e.release.name), "release.md.j2", site, e=e, sections=sections, why=why(e),
-                    criteria=criteria, diff=changes, diff_sections=DIFF_SECTIONS,
-                    history=site.histories.get(e.release.name), repo=site.repository,
-                    checklist_is_current=current is not None and current.sha256 == e.checklist.sha256)
+        page = _page(release_path(e.release.name), "release.html.j2", site, e=e, sections=sections, why=why(e),
+                     criteria=criteria, diff=changes, diff_sections=DIFF_SECTIONS,
+                     history=site.histories.get(e.release.name), repo=site.repository,
+                     checklist_is_current=current is not None and current.sha256 == e.checklist.sha256)
+        # Release pages are HTML already: MkDocs takes them as they are instead of parsing them as Markdown.
+        yield dataclasses.replace(page, front={"title": f"Release {e.release.name}", PRERENDERED: True})
 
 
 def signoffs_page(site: SiteData) -> Iterable[Output]:

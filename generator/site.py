@@ -26,6 +26,7 @@ from generator.render import render
 
 ASSETS = Path(__file__).parent / "assets"
 OVERRIDES = Path(__file__).parent / "overrides"  # theme partials readiness changes (accessibility)
+HOOKS = Path(__file__).parent / "mkdocs_hooks.py"
 SHIM = "assets/javascripts/iframe-worker/shim.js"
 MARKER = ".readiness-site"  # marks a directory as a site readiness built, so it may be replaced
 MANIFEST = "manifest.json"
@@ -64,6 +65,7 @@ def mkdocs_config(site: SiteData, docs_dir: Path, site_dir: Path) -> dict:
         "extra_css": ["assets/stylesheets/readiness.css"],
         "markdown_extensions": ["tables", "attr_list", {"toc": {"permalink": True}}],
         "edit_uri": "",
+        "hooks": [str(HOOKS)],
         "validation": {"nav": {"omitted_files": "ignore"}},
     }
     for key in ("site_description", "site_url", "repo_url", "copyright"):
@@ -75,7 +77,10 @@ def mkdocs_config(site: SiteData, docs_dir: Path, site_dir: Path) -> dict:
 def render_outputs(outputs: list[Output]) -> Iterator[tuple[str, str]]:
     """(relative path, text) for every output: templates rendered, data passed through."""
     for out in outputs:
-        yield out.path, out.text if out.text is not None else render(out.template, out.context)
+        text = out.text if out.text is not None else render(out.template, out.context)
+        if out.front is not None:
+            text = "---\n" + yaml.safe_dump(out.front, sort_keys=True, allow_unicode=True) + "---\n\n" + text
+        yield out.path, text
 
 
 def write_docs(site: SiteData, docs_dir: Path) -> int:

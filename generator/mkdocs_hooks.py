@@ -1,0 +1,59 @@
+"""MkDocs hooks: pages readiness renders as HTML reach the theme without a second Markdown pass.
+
+Release pages are large tables already rendered by readiness's templates. MkDocs would otherwise run
+Python-Markdown's raw-HTML handling over them and Material's search would parse all of it; here the
+Markdown step gets an empty string, the table of contents comes from the headings' ids, and search
+indexes only the page's summary (between `<!--rd-summary-->` markers) instead of every table cell.
+Loaded by MkDocs from the `hooks:` setting that site.py writes; it keeps no state between builds.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from mkdocs.plugins import event_priority
+from mkdocs.structure.toc import get_toc
+
+FLAG = "readiness_prerendered"
+_HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)<a class="headerlink"', re.DOTALL)
+_SUMMARY = re.compile(r"(<h1[^>]*>.*?</h1>).*?<!--rd-summary-->(.*?)<!--/rd-summary-->", re.DOTALL)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def on_page_markdown(markdown, page, config, files):
+    if not page.meta.get(FLAG):
+        return markdown
+    page.readiness_html = markdown
+    return ""
+
+
+def on_page_content(html_content, page, config, files):
+    full = getattr(page, "readiness_html", None)
+    if full is None:
+        return html_content
+    page.toc = get_toc(_toc_tokens(full))
+    summary = _SUMMARY.search(full)
+    # Search (at the default priority) indexes what this returns; the full page is put back afterwards.
+    return (summary.group(1) + summary.group(2)) if summary else full
+
+
+@event_priority(-100)
+def on_page_context(context, page, config, nav):
+    full = getattr(page, "readiness_html", None)
+    if full is not None:
+        page.content = full
+    return context
+
+
+def _toc_tokens(content: str) -> list[dict]:
+    """Table-of-contents tokens (as Python-Markdown's toc extension makes them) from h2 and h3 headings."""
+    tokens: list[dict] = []
+    for level, anchor, inner in _HEADING.findall(content):
+        token = {"level": int(level), "id": anchor, "name": html.unescape(_TAGS.sub("", inner)).strip(),
+                 "children": []}
+        if token["level"] == 3 and tokens:
+            tokens[-1]["children"].append(token)
+        else:
+            tokens.append(token)
+    return tokens
