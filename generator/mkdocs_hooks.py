@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 
-from mkdocs.plugins import event_priority
+from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.toc import get_toc
 
 FLAG = "readiness_prerendered"
@@ -44,6 +44,36 @@ def on_page_context(context, page, config, nav):
     if full is not None:
         page.content = full
     return context
+
+
+_HOLE = "<!--rd-content-->"
+
+
+@event_priority(-40)
+def _hold_back_rows(output, page, config):
+    """Before the privacy plugin (-50) parses the page: hold back the content after the summary.
+
+    The privacy plugin parses every page's HTML for external assets; a release page is hundreds of table
+    rows that readiness rendered with no asset in them (user Markdown never renders images). It checks the
+    page's theme chrome and summary; the rows are put back afterwards, unchanged.
+    """
+    if getattr(page, "readiness_html", None) is None:
+        return output
+    start = output.find("<!--/rd-summary-->")
+    end = output.find("</article>", start)
+    if start < 0 or end < 0:
+        return output
+    page.readiness_rows = output[start:end]
+    return output[:start] + _HOLE + output[end:]
+
+
+@event_priority(-60)
+def _put_back_rows(output, page, config):
+    rows = getattr(page, "readiness_rows", None)
+    return output if rows is None else output.replace(_HOLE, rows, 1)
+
+
+on_post_page = CombinedEvent(_hold_back_rows, _put_back_rows)
 
 
 def _toc_tokens(content: str) -> list[dict]:
