@@ -12,12 +12,12 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
-from typing import Callable, Optional, Sequence, Union
+from typing import Callable, Iterable, Iterator, Optional, Sequence, Union
 
 from markupsafe import Markup
 
-from generator.model import Checklist, Counts, Evaluation, Item
-from generator.render import render
+from generator.model import Checklist, Counts, Evaluation, Item, ItemResult
+from generator.render import environment
 
 WIDTH = 720  # viewBox width: fixed, whatever the number of releases
 LEFT = 56  # room for y-axis tick labels
@@ -49,14 +49,14 @@ class Chart:
     rows: tuple[tuple[str, ...], ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Tick:
     pos: str  # y for a y tick, x for an x label
     text: str
     full: str = ""  # an x label's untruncated text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LegendEntry:
     x: str  # left edge of the swatch; the template places swatch and text relative to it
     cls: str
@@ -83,7 +83,7 @@ class Frame:
     legend: tuple[LegendEntry, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rect:
     x: str
     y: str
@@ -92,7 +92,7 @@ class Rect:
     cls: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Column:
     """One release in a bar chart: a full-height hover area, its tooltip and its stacked bars."""
 
@@ -102,7 +102,7 @@ class Column:
     bars: tuple[Rect, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Point:
     release: str
     x: str
@@ -112,7 +112,7 @@ class Point:
     shape: str = "circle"  # or "square", so that marks differ by more than colour
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Series:
     """One line of a line chart: its path (broken at gaps) and its markers."""
 
@@ -122,7 +122,7 @@ class Series:
     points: tuple[Point, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Threshold:
     y: str
     text: str
@@ -130,15 +130,13 @@ class Threshold:
     text_y: str
 
 
-@dataclass(frozen=True)
-class Cell:
+@dataclass(frozen=True, slots=True)
+class HeatColumn:
+    """One release in the heat map: its x and its cells as (y, class, tooltip), one per section it has."""
+
     release: str
     x: str
-    y: str
-    w: str
-    h: str
-    cls: str
-    tip: str
+    cells: Iterable[tuple[str, str, str]]
 
 
 # --- small helpers ---------------------------------------------------------------------------------
@@ -199,7 +197,12 @@ def nice_ticks(lo: float, hi: float, count: int = 5, integer: bool = False) -> l
 
 def _svg(template: str, **context) -> Markup:
     """Render a chart template; its output is markup we made, with every piece of data escaped by Jinja."""
-    return Markup(render(f"charts/{template}", context).strip())
+    # Each escaped piece is a Markup object, which the garbage collector tracks (plain str is not). Joining a
+    # big chart's hundreds of thousands of them at once keeps them all alive, pushes them into the oldest
+    # generation and sets off full collections of the whole heap (0.5 s each at 1,000 releases); copying each
+    # piece to a plain str as it comes lets it go at once.
+    pieces = environment().get_template(f"charts/{template}").generate(**context)
+    return Markup("".join(map(str, pieces)).strip())
 
 
 class _Layout:
@@ -249,18 +252,18 @@ class _Layout:
         y_ticks = tuple(Tick(_n(self.y(v)), y_labels[k] if y_labels else _value(v)) for k, v in enumerate(self.ticks))
         return Frame(_n(WIDTH), _n(height), _n(self.x0), _n(self.x1), _n(self.y0), _n(self.y1), _n(self.x0 - 6),
                      y_title, y_ticks, x_labels, _n(self.y1 + (12 if slant else 15)),
-                     _n(-SLANT) if slant else "", _legend(legend))
+                     _n(-SLANT) if slant else "", _legend(legend, y_title))
 
 
-def _legend(entries: Sequence[tuple[str, str, str]]) -> tuple[LegendEntry, ...]:
-    """(class, shape, text) entries laid out right-aligned on the top line, widths estimated from text length."""
+def _legend(entries: Sequence[tuple[str, str, str]], y_title: str) -> tuple[LegendEntry, ...]:
+    """(class, shape, text) entries on the top line after the y-axis title, left-aligned so that a chart
+    scrolled sideways on a phone still shows them; widths are estimated from text length."""
     out = []
-    x = WIDTH - RIGHT
-    for cls, shape, text in reversed(entries):
-        x -= len(text) * CHAR_W + 16
+    x = max(float(LEFT), len(y_title) * CHAR_W + 24)
+    for cls, shape, text in entries:
         out.append(LegendEntry(_n(x), cls, shape, text))
-        x -= 12
-    return tuple(reversed(out))
+        x += 14 + len(text) * CHAR_W + 14
+    return tuple(out)
 
 
 def _stacked(layout: _Layout, i: int, name: str, tip: str, parts: Sequence[tuple[str, float]]) -> Column:
@@ -292,7 +295,7 @@ def _path(points: Sequence[Optional[tuple[float, float]]]) -> str:
     return " ".join(parts)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Marker:
     r: str  # circle radius
     square: str  # relative path drawing a square of the same size around the current point
@@ -308,128 +311,129 @@ def _names(evaluations: Sequence[Evaluation]) -> list[str]:
 
 
 # --- the charts ------------------------------------------------------------------------------------
+#
+# Each chart first reduces every release to a few numbers (one small tuple per release), then hands the
+# template generators that turn those numbers into marks one release at a time: the marks are never all
+# held in memory at once, which keeps 1,000 releases fast and light on the garbage collector.
 
 VERDICT_CLASSES = (("YES", "rdc-yes"), ("NEEDS REVIEW", "rdc-review"), ("NO", "rdc-no"))
 
 
 def progress_chart(evaluations: Sequence[Evaluation]) -> Chart:
     """Progress per release as bars coloured by verdict."""
-    names = _names(evaluations)
+    data = [(e.release.name, e.verdict, e.counts, e.counts.progress) for e in evaluations]
+    names = [d[0] for d in data]
     layout = _Layout(names, [0, 25, 50, 75, 100])
     colour = dict(VERDICT_CLASSES)
-    columns, rows = [], []
-    tally = {v: 0 for v, _ in VERDICT_CLASSES}
-    for i, e in enumerate(evaluations):
-        c = e.counts
-        tally[e.verdict] = tally.get(e.verdict, 0) + 1
-        tip = f"{e.release.name}: {_pct(c.progress)} ({e.verdict})"
-        columns.append(_stacked(layout, i, e.release.name, tip, [(colour.get(e.verdict, "rdc-na"), c.progress)]))
-        rows.append((e.release.name, e.verdict, str(c.done + c.waived), str(c.applicable), _pct(c.progress)))
+    columns = (_stacked(layout, i, name, f"{name}: {_pct(p)} ({verdict})", [(colour.get(verdict, "rdc-na"), p)])
+               for i, (name, verdict, _, p) in enumerate(data))
+    rows = tuple((name, verdict, str(c.done + c.waived), str(c.applicable), _pct(p)) for name, verdict, c, p in data)
+    tally = {v: sum(1 for d in data if d[1] == v) for v, _ in VERDICT_CLASSES}
     desc = (f"Bar chart of progress (done and waived items as a share of applicable items) for {_span(names)}, "
-            f"coloured by verdict: " + ", ".join(f"{tally[v]} {v}" for v, _ in VERDICT_CLASSES) + ".")
-    if evaluations:
-        last = evaluations[-1]
-        desc += f" Latest, {last.release.name}: {_pct(last.progress)}, {last.verdict}."
+            f"coloured by verdict: " + ", ".join(f"{n} {v}" for v, n in tally.items()) + ".")
+    if data:
+        desc += f" Latest, {names[-1]}: {_pct(data[-1][3])}, {data[-1][1]}."
     frame = layout.frame("progress", [(cls, "rect", v) for v, cls in VERDICT_CLASSES],
                          [f"{v:g} %" for v in layout.ticks])
     title = "Progress per release"
     svg = _svg("bars.svg.j2", id="progress", title=title, desc=desc, frame=frame, columns=columns)
-    return Chart("progress", title, desc, svg, ("Release", "Verdict", "Done + waived", "Applicable", "Progress"),
-                 tuple(rows))
+    return Chart("progress", title, desc, svg, ("Release", "Verdict", "Done + waived", "Applicable", "Progress"), rows)
 
 
-STATUS_PARTS = (("done", "done", "rdc-done"), ("waived", "waived", "rdc-waived"), ("na", "n/a", "rdc-na"),
-                ("failed", "failed", "rdc-failed"), ("pending", "pending", "rdc-pending"))
+STATUS_PARTS = (("done", "rdc-done"), ("waived", "rdc-waived"), ("n/a", "rdc-na"), ("failed", "rdc-failed"),
+                ("pending", "rdc-pending"))
 
 
 def status_mix_chart(evaluations: Sequence[Evaluation]) -> Chart:
     """Item counts per release by status, stacked: done, waived, n/a, failed, pending."""
-    names = _names(evaluations)
-    layout = _Layout(names, nice_ticks(0, max((e.counts.total for e in evaluations), default=1), integer=True))
-    columns, rows = [], []
-    for i, e in enumerate(evaluations):
-        c = e.counts
-        values = [getattr(c, key) for key, _, _ in STATUS_PARTS]
-        tip = f"{e.release.name}: " + ", ".join(f"{v} {label}" for v, (_, label, _) in zip(values, STATUS_PARTS))
-        columns.append(_stacked(layout, i, e.release.name, tip, [(cls, v) for v, (_, _, cls) in zip(values, STATUS_PARTS)]))
-        rows.append((e.release.name, *map(str, values), str(c.total)))
+    data = [(e.release.name, (e.counts.done, e.counts.waived, e.counts.na, e.counts.failed, e.counts.pending))
+            for e in evaluations]
+    names = [d[0] for d in data]
+    layout = _Layout(names, nice_ticks(0, max((sum(v) for _, v in data), default=1), integer=True))
+
+    def tip(name: str, values) -> str:
+        return f"{name}: " + ", ".join(f"{v} {label}" for v, (label, _) in zip(values, STATUS_PARTS))
+
+    columns = (_stacked(layout, i, name, tip(name, values), [(cls, v) for v, (_, cls) in zip(values, STATUS_PARTS)])
+               for i, (name, values) in enumerate(data))
+    rows = tuple((name, *map(str, values), str(sum(values))) for name, values in data)
     desc = f"Stacked bar chart of item counts by status (done, waived, n/a, failed, pending) for {_span(names)}."
-    if evaluations:
-        c = evaluations[-1].counts
-        desc += (f" Latest, {names[-1]}: " + ", ".join(f"{getattr(c, k)} {label}" for k, label, _ in STATUS_PARTS)
-                 + f" of {c.total} items.")
-    frame = layout.frame("items", [(cls, "rect", label) for _, label, cls in STATUS_PARTS])
+    if data:
+        desc += f" Latest, {tip(*data[-1])[len(names[-1]) + 2:]} of {sum(data[-1][1])} items."
+        desc = desc.replace(" Latest, ", f" Latest, {names[-1]}: ", 1)
+    frame = layout.frame("items", [(cls, "rect", label) for label, cls in STATUS_PARTS])
     title = "Status mix per release"
     svg = _svg("bars.svg.j2", id="status-mix", title=title, desc=desc, frame=frame, columns=columns)
     return Chart("status-mix", title, desc, svg, ("Release", "Done", "Waived", "N/A", "Failed", "Pending", "Total"),
-                 tuple(rows))
+                 rows)
 
 
 HEAT_BUCKETS = ("< 20 %", "20–39 %", "40–59 %", "60–79 %", "80–99 %", "100 %")
 
 
-def _heat_class(c: Counts) -> str:
+def _heat(c: Counts) -> tuple[str, str]:
+    """A section's cell: (class, progress as shown)."""
     if c.applicable == 0:
-        return "rdc-heat-na"
+        return "rdc-heat-na", "n/a"
+    p = c.progress
     if c.done + c.waived == c.applicable:
-        return "rdc-heat-5"
-    return f"rdc-heat-{min(4, int(c.progress // 20))}"
+        return "rdc-heat-5", _pct(p)
+    return f"rdc-heat-{min(4, int(p // 20))}", _pct(p)  # 99.96 shows as 100.0 % but is not complete
 
 
 def _section_rows(evaluations: Sequence[Evaluation]) -> list[tuple[tuple[str, str], str]]:
-    """Every (checklist, section id) seen, in the newest checklist's order first, with its newest title."""
+    """Every (checklist, section id) in use, the newest checklist's order first, with its newest title."""
     several = len({e.checklist.name for e in evaluations}) > 1
     keys: dict[tuple[str, str], str] = {}
-    seen_checklists: set[int] = set()
+    seen: set[int] = set()
     for e in reversed(evaluations):
-        if id(e.checklist) in seen_checklists:
+        if id(e.checklist) in seen:
             continue
-        seen_checklists.add(id(e.checklist))
+        seen.add(id(e.checklist))
         for s in e.checklist.sections:
-            key = (e.checklist.name, s.id)
-            if key not in keys:
-                keys[key] = f"{e.checklist.name}: {s.plain}" if several else s.plain
+            keys.setdefault((e.checklist.name, s.id), f"{e.checklist.name}: {s.plain}" if several else s.plain)
     return list(keys.items())
 
 
 def section_heatmap_chart(evaluations: Sequence[Evaluation]) -> Chart:
-    """Section progress per release as a heat map: one row per section, one column per release."""
-    names = _names(evaluations)
+    """Section progress per release as a heat map: one row per section, one column of cells per release."""
     sections = _section_rows(evaluations)
-    plot_h = HEAT_ROW * max(len(sections), 1)
-    layout = _Layout(names, [], x0=HEAT_LEFT, plot_h=plot_h)  # no y grid: rows are sections
     row_of = {key: k for k, (key, _) in enumerate(sections)}
+    labels = [label for _, label in sections]
+    # Per release: its name and (row, class, shown) per section it has.
+    data = [(e.release.name, [(row_of[(e.checklist.name, s.id)], *_heat(c)) for s, c in e.section_counts])
+            for e in evaluations]
+    names = [d[0] for d in data]
+    layout = _Layout(names, [], x0=HEAT_LEFT, plot_h=HEAT_ROW * max(len(sections), 1))  # no y grid: rows are sections
     gap = 1.0 if layout.band >= 6 else 0.0
-    w = layout.band - gap
-    cells, rows = [], []
-    for i, e in enumerate(evaluations):
-        x = layout.x0 + layout.band * i + gap / 2
-        row = [GAP] * len(sections)
-        for s, c in e.section_counts:
-            k = row_of[(e.checklist.name, s.id)]
-            shown = _pct(c.progress) if c.applicable else "n/a"
+    row_y = [_n(layout.y0 + HEAT_ROW * k + 1) for k in range(len(sections))]
+
+    def column(i: int, name: str, cells) -> HeatColumn:
+        return HeatColumn(name, _n(layout.x0 + layout.band * i + gap / 2),
+                          ((row_y[k], cls, f"{name} · {labels[k]}: {shown}") for k, cls, shown in cells))
+
+    columns = (column(i, name, cells) for i, (name, cells) in enumerate(data))
+    rows = []
+    for name, cells in data:
+        row = [GAP] * len(sections)  # a section the release's checklist does not have
+        for k, _, shown in cells:
             row[k] = shown
-            tip = f"{e.release.name} · {sections[k][1]}: {shown}"
-            if c.applicable:
-                tip += f" ({c.done + c.waived} / {c.applicable})"
-            cells.append(Cell(e.release.name, _n(x), _n(layout.y0 + HEAT_ROW * k + 1), _n(w),
-                              _n(HEAT_ROW - 2), _heat_class(c), tip))
-        rows.append((e.release.name, *row))
-    labels = tuple(Tick(_n(layout.y0 + HEAT_ROW * k + HEAT_ROW / 2), _short(label, SECTION_CHARS), label)
-                   for k, (_, label) in enumerate(sections))
-    legend = [(f"rdc-heat-{k}", "rect", text) for k, text in enumerate(HEAT_BUCKETS)]
-    legend.append(("rdc-heat-na", "rect", "nothing applicable"))
+        rows.append((name, *row))
+    section_labels = tuple(Tick(_n(layout.y0 + HEAT_ROW * k + HEAT_ROW / 2), _short(label, SECTION_CHARS), label)
+                           for k, label in enumerate(labels))
+    legend = [(f"rdc-heat-{k}", "rect", text) for k, text in enumerate(HEAT_BUCKETS)] + \
+             [("rdc-heat-na", "rect", "nothing applicable")]
     frame = layout.frame("", legend)
     desc = (f"Heat map of progress per section ({len(sections)} sections, one row each) for {_span(names)}; "
             f"darker cells are closer to done.")
-    if evaluations:
-        last = evaluations[-1]
-        behind = [s.plain for s, c in last.section_counts if c.applicable and c.done + c.waived < c.applicable]
-        desc += (f" Latest, {last.release.name}: {len(behind)} of {len(last.section_counts)} sections not complete"
+    if data:
+        behind = [labels[k] for k, cls, _ in data[-1][1] if cls not in ("rdc-heat-5", "rdc-heat-na")]
+        desc += (f" Latest, {names[-1]}: {len(behind)} of {len(data[-1][1])} sections not complete"
                  + (f" ({', '.join(behind[:5])}{', …' if len(behind) > 5 else ''})." if behind else "."))
     title = "Progress per section"
-    svg = _svg("heatmap.svg.j2", id="sections", title=title, desc=desc, frame=frame, cells=cells, sections=labels)
-    return Chart("sections", title, desc, svg, ("Release", *(label for _, label in sections)), tuple(rows))
+    svg = _svg("heatmap.svg.j2", id="sections", title=title, desc=desc, frame=frame, columns=columns,
+               sections=section_labels, cell_w=_n(layout.band - gap), cell_h=_n(HEAT_ROW - 2))
+    return Chart("sections", title, desc, svg, ("Release", *labels), tuple(rows))
 
 
 def _criteria(evaluations: Sequence[Evaluation]) -> list[tuple[Checklist, Item, int]]:
@@ -437,83 +441,75 @@ def _criteria(evaluations: Sequence[Evaluation]) -> list[tuple[Checklist, Item, 
     checklists: dict[str, Checklist] = {}
     for e in evaluations:
         checklists.setdefault(e.checklist.name, e.checklist)
-    out = []
-    for c in checklists.values():
-        for k, item in enumerate(c.items):
-            if item.criterion is not None:
-                out.append((c, item, k))
-    return out
+    return [(c, item, k) for c in checklists.values() for k, item in enumerate(c.items) if item.criterion]
 
 
-def _result(e: Evaluation, item: Item, k: int):
+def _result(e: Evaluation, item: Item, k: int) -> Optional[ItemResult]:
+    """The item's result: evaluate() lists results in the checklist's item order; search only if that ever changes."""
     r = e.results[k] if k < len(e.results) else None
-    if r is None or r.item.id != item.id:  # results follow the checklist's item order; be safe if not
+    if r is None or r.item.id != item.id:
         r = next((x for x in e.results if x.item.id == item.id), None)
     return r
+
+
+def _value_ticks(values: Sequence[float], threshold: float) -> list[float]:
+    """Y ticks for measured values and their threshold: from zero, unless the values sit far from it (99.5 %)."""
+    lo, hi = min([*values, threshold]), max([*values, threshold])
+    if lo >= 0 and lo > 0.5 * hi:
+        pad = max((hi - lo) * 0.15, abs(hi) * 0.002, 1e-6)
+        return nice_ticks(lo - pad, hi + pad)
+    return nice_ticks(min(lo, 0), hi * 1.1 if hi > 0 else hi + 1)
 
 
 def criterion_charts(evaluations: Sequence[Evaluation]) -> list[Chart]:
     """For each threshold criterion, its measured value per release against the threshold line."""
     criteria = _criteria(evaluations)
     several = len({c.name for c, _, _ in criteria}) > 1
-    charts = []
-    for checklist, item, k in criteria:
-        crit = item.criterion
-        assert crit is not None
-        evs = [e for e in evaluations if e.checklist.name == checklist.name]
-        names = _names(evs)
-        values: list[Optional[float]] = []
-        statuses = []
-        for e in evs:
-            r = _result(e, item, k)
-            own = r.own if r is not None else None
-            values.append(own.value if own is not None and own.value is not None else None)
-            statuses.append(r.status if r is not None else "pending")
-        present = [v for v in values if v is not None]
-        lo, hi = min(present + [crit.threshold]), max(present + [crit.threshold])
-        if lo >= 0 and lo > 0.5 * hi:  # values far from zero (e.g. 99.5 %): zoom in on them
-            pad = max((hi - lo) * 0.15, abs(hi) * 0.002, 1e-6)
-            ticks = nice_ticks(lo - pad, hi + pad)
-        else:
-            ticks = nice_ticks(min(lo, 0), hi * 1.1 if hi > 0 else hi + 1)
-        layout = _Layout(names, ticks)
-        unit = crit.unit
-        r = layout.marker()
-        points, coords, rows = [], [], []
-        met_count = missed = 0
-        for i, (e, v, status) in enumerate(zip(evs, values, statuses)):
-            if v is None:
-                coords.append(None)
-                rows.append((e.release.name, GAP, crit.text, status))
-                continue
-            met = crit.met_by(v)
-            met_count += met
-            missed += not met
-            x, y = layout.x(i), layout.y(v)
-            coords.append((x, y))
-            shown = f"{_value(v)}{unit}" if unit == "%" else f"{_value(v)} {unit}"
-            points.append(Point(e.release.name, _n(x), _n(y), "rdc-met" if met else "rdc-missed",
-                                f"{e.release.name}: {shown} ({'met' if met else 'missed'})",
-                                "circle" if met else "square"))
-            rows.append((e.release.name, _value(v), crit.text, "met" if met else "missed"))
-        series = Series("value", "rdc-value", _path(coords), tuple(points))
-        ty = layout.y(crit.threshold)
-        threshold = Threshold(_n(ty), f"threshold {crit.text}", _n(layout.x1 - 4), _n(ty - 4))
-        title = f"Criterion: {item.plain}" + (f" ({checklist.name})" if several else "")
-        chart_id = "criterion-" + _slug((f"{checklist.name}-" if several else "") + item.id)
-        frame = layout.frame(unit, [("rdc-met", "circle", "met"), ("rdc-missed", "square", "missed"),
-                                    ("rdc-threshold", "line", f"threshold {crit.text}")])
-        desc = (f"Line chart of the measured value of “{item.plain}” in {unit} for {_span(names)}, against the "
-                f"threshold {crit.text}: {len(present)} releases measured, {met_count} met, {missed} missed"
-                + (f", {len(values) - len(present)} without a value (gaps)." if len(present) < len(values) else "."))
-        svg = _svg("lines.svg.j2", id=chart_id, title=title, desc=desc, frame=frame, series=[series],
-                   threshold=threshold, marker=_marker(r))
-        charts.append(Chart(chart_id, title, desc, svg, ("Release", f"Value ({unit})", "Threshold", "Result"),
-                            tuple(rows)))
-    return charts
+    return [_criterion_chart([e for e in evaluations if e.checklist.name == c.name], c, item, k, several)
+            for c, item, k in criteria]
+
+
+def _criterion_chart(evaluations: Sequence[Evaluation], checklist: Checklist, item: Item, k: int,
+                     several: bool) -> Chart:
+    crit = item.criterion
+    assert crit is not None
+    unit = crit.unit
+    data = []  # (release, value or None, met or None, status)
+    for e in evaluations:
+        r = _result(e, item, k)
+        v = r.own.value if r is not None and r.own is not None else None
+        data.append((e.release.name, v, None if v is None else crit.met_by(v), r.status if r else "pending"))
+    names = [d[0] for d in data]
+    present = [d[1] for d in data if d[1] is not None]
+    met = sum(1 for d in data if d[2])
+    layout = _Layout(names, _value_ticks(present, crit.threshold))
+
+    def shown(v: float) -> str:
+        return f"{_value(v)}{unit}" if unit == "%" else f"{_value(v)} {unit}"
+
+    points = (Point(name, _n(layout.x(i)), _n(layout.y(v)), "rdc-met" if ok else "rdc-missed",
+                    f"{name}: {shown(v)} ({'met' if ok else 'missed'})", "circle" if ok else "square")
+              for i, (name, v, ok, _) in enumerate(data) if v is not None)
+    path = _path([None if v is None else (layout.x(i), layout.y(v)) for i, (_, v, _, _) in enumerate(data)])
+    ty = layout.y(crit.threshold)
+    threshold = Threshold(_n(ty), f"threshold {crit.text}", _n(layout.x1 - 4), _n(ty - 4))
+    rows = tuple((name, GAP if v is None else _value(v), crit.text, status if v is None else ("met" if ok else "missed"))
+                 for name, v, ok, status in data)
+    title = f"Criterion: {item.plain}" + (f" ({checklist.name})" if several else "")
+    chart_id = "criterion-" + _slug((f"{checklist.name}-" if several else "") + item.id)
+    frame = layout.frame(unit, [("rdc-met", "circle", "met"), ("rdc-missed", "square", "missed"),
+                                ("rdc-threshold", "line", f"threshold {crit.text}")])
+    gaps = len(data) - len(present)
+    desc = (f"Line chart of the measured value of “{item.plain}” in {unit} for {_span(names)}, against the "
+            f"threshold {crit.text}: {len(present)} measured, {met} met, {len(present) - met} missed"
+            + (f", {gaps} without a value (gaps in the line)." if gaps else "."))
+    svg = _svg("lines.svg.j2", id=chart_id, title=title, desc=desc, frame=frame,
+               series=[Series("value", "rdc-value", path, points)], threshold=threshold, marker=_marker(layout.marker()))
+    return Chart(chart_id, title, desc, svg, ("Release", f"Value ({unit})", "Threshold", "Result"), rows)
 
 
 def _first_record(e: Evaluation) -> Optional[dt.date]:
+    """The earliest date recorded for a release: on an item entry or a sign-off."""
     dates = [x.date for x in e.release.entries if x.date is not None]
     dates += [s.date for s in e.release.signoffs if s.date is not None]
     return min(dates, default=None)
@@ -521,78 +517,72 @@ def _first_record(e: Evaluation) -> Optional[dt.date]:
 
 def time_to_ready_chart(evaluations: Sequence[Evaluation]) -> Chart:
     """Days from a release's first recorded date to its last sign-off and to its launch."""
-    names = _names(evaluations)
-    data = []
+    data = []  # (release, first, last sign-off, launch, days to launch, days to sign-off)
     for e in evaluations:
         first = _first_record(e)
         signed = max((s.date for s in e.release.signoffs if s.date is not None), default=None)
         launch = e.release.launch.date if e.launched else None
-        to_signed = (signed - first).days if first and signed else None
-        to_launch = (launch - first).days if first and launch else None
-        data.append((first, signed, launch, to_signed, to_launch))
-    present = [d for row in data for d in row[3:] if d is not None]
-    layout = _Layout(names, nice_ticks(min(present + [0]), max(present + [1]), integer=True))
-    r = layout.marker()
+        data.append((e.release.name, first, signed, launch, (launch - first).days if first and launch else None,
+                     (signed - first).days if first and signed else None))
+    names = [d[0] for d in data]
+    present = [d for row in data for d in row[4:] if d is not None]
+    layout = _Layout(names, nice_ticks(min([0, *present]), max([1, *present]), integer=True))
     # Launch first, so the sign-off line and its (smaller) circles stay visible on top where the two coincide.
     kinds = (("launch", "rdc-launch", "square", 4, "to launch"),
-             ("signoff", "rdc-signoff", "circle", 3, "to last sign-off"))
-    series = []
-    for name, cls, shape, col, label in kinds:
-        coords, points = [], []
-        for i, (e, row) in enumerate(zip(evaluations, data)):
-            days = row[col]
-            if days is None:
-                coords.append(None)
-                continue
-            x, y = layout.x(i), layout.y(days)
-            coords.append((x, y))
-            points.append(Point(e.release.name, _n(x), _n(y), cls, f"{e.release.name}: {_plural(days, 'day')} {label}",
-                                shape))
-        series.append(Series(name, cls, _path(coords), tuple(points)))
-    rows = tuple((e.release.name, *(str(v) if v is not None else GAP for v in row)) for e, row in zip(evaluations, data))
+             ("signoff", "rdc-signoff", "circle", 5, "to last sign-off"))
+
+    def points(cls: str, shape: str, col: int, label: str) -> Iterator[Point]:
+        for i, row in enumerate(data):
+            if row[col] is not None:
+                yield Point(row[0], _n(layout.x(i)), _n(layout.y(row[col])), cls,
+                            f"{row[0]}: {_plural(row[col], 'day')} {label}", shape)
+
+    series = [Series(name, cls, _path([None if row[col] is None else (layout.x(i), layout.y(row[col]))
+                                      for i, row in enumerate(data)]), points(cls, shape, col, label))
+              for name, cls, shape, col, label in kinds]
+    rows = tuple((name, *(GAP if v is None else str(v) for v in (first, signed, launch, to_signed, to_launch)))
+                 for name, first, signed, launch, to_launch, to_signed in data)
     frame = layout.frame("days", [(cls, shape, label) for _, cls, shape, _, label in kinds])
-    with_signoff = sum(1 for row in data if row[3] is not None)
-    with_launch = sum(1 for row in data if row[4] is not None)
     desc = (f"Line chart of the days from each release's first recorded date to its last sign-off and to its "
-            f"launch, for {_span(names)}: {with_signoff} with sign-offs, {with_launch} launched; releases without "
-            f"these dates are gaps.")
+            f"launch, for {_span(names)}: {sum(1 for d in data if d[5] is not None)} with sign-offs, "
+            f"{sum(1 for d in data if d[4] is not None)} launched; releases without these dates are gaps.")
     if data and data[-1][4] is not None:
         desc += f" Latest, {names[-1]}: launched {_plural(data[-1][4], 'day')} after its first record."
     title = "Time to ready"
     svg = _svg("lines.svg.j2", id="time-to-ready", title=title, desc=desc, frame=frame, series=series,
-               threshold=None, marker=_marker(r))
+               threshold=None, marker=_marker(layout.marker()))
     return Chart("time-to-ready", title, desc, svg, ("Release", "First record", "Last sign-off", "Launch",
                                                      "Days to sign-off", "Days to launch"), rows)
 
 
 def waivers_chart(evaluations: Sequence[Evaluation]) -> Chart:
     """Waived items per release, stacked: waivers in force and expired ones."""
-    names = _names(evaluations)
-    counts = []
+    data = []  # (release, in force, expired)
     for e in evaluations:
-        expired = sum(1 for r in e.results if r.status == "waived" and r.expired)
-        counts.append((e.counts.waived - expired, expired))
-    # At least 0..5 on the axis, so one waiver does not look like a wall.
-    layout = _Layout(names, nice_ticks(0, max([5] + [a + b for a, b in counts]), integer=True))
-    columns, rows = [], []
-    for i, (e, (active, expired)) in enumerate(zip(evaluations, counts)):
-        tip = f"{e.release.name}: {_plural(active + expired, 'waiver')}" + (f" ({expired} expired)" if expired else "")
-        columns.append(_stacked(layout, i, e.release.name, tip, [("rdc-waived", active), ("rdc-expired", expired)]))
-        rows.append((e.release.name, str(active), str(expired), str(active + expired)))
-    with_waivers = sum(1 for a, b in counts if a + b)
-    with_expired = sum(1 for _, b in counts if b)
+        expired = sum(1 for r in e.reasons if r.kind == "expired")  # merge gives each expired waiver one reason
+        data.append((e.release.name, e.counts.waived - expired, expired))
+    names = [d[0] for d in data]
+    # At least 0..5 on the axis, so that one waiver does not look like a wall.
+    layout = _Layout(names, nice_ticks(0, max([5, *(a + b for _, a, b in data)]), integer=True))
+    columns = (_stacked(layout, i, name, f"{name}: {_plural(active + expired, 'waiver')}"
+                        + (f" ({expired} expired)" if expired else ""),
+                        [("rdc-waived", active), ("rdc-expired", expired)])
+               for i, (name, active, expired) in enumerate(data))
+    rows = tuple((name, str(active), str(expired), str(active + expired)) for name, active, expired in data)
     desc = (f"Stacked bar chart of waived items for {_span(names)}, waivers in force and expired ones: "
-            f"{with_waivers} releases have waivers, {with_expired} have expired waivers.")
-    if counts:
-        desc += f" Latest, {names[-1]}: {_plural(sum(counts[-1]), 'waiver')}, {counts[-1][1]} expired."
+            f"{sum(1 for _, a, b in data if a + b)} releases have waivers, "
+            f"{sum(1 for _, _, b in data if b)} have expired waivers.")
+    if data:
+        desc += f" Latest, {names[-1]}: {_plural(data[-1][1] + data[-1][2], 'waiver')}, {data[-1][2]} expired."
     frame = layout.frame("waivers", [("rdc-waived", "rect", "in force"), ("rdc-expired", "rect", "expired")])
     title = "Waivers per release"
     svg = _svg("bars.svg.j2", id="waivers", title=title, desc=desc, frame=frame, columns=columns)
-    return Chart("waivers", title, desc, svg, ("Release", "In force", "Expired", "Total"), tuple(rows))
+    return Chart("waivers", title, desc, svg, ("Release", "In force", "Expired", "Total"), rows)
 
 
 ChartFunction = Callable[[Sequence[Evaluation]], Union[Chart, list[Chart]]]
 
+# A new chart is one function here: it takes the releases oldest first and returns a Chart or a list of them.
 CHARTS: list[ChartFunction] = [
     progress_chart,
     status_mix_chart,
@@ -613,4 +603,3 @@ def all_charts(evaluations: Sequence[Evaluation]) -> list[Chart]:
         made = make(evaluations)
         out.extend(made if isinstance(made, list) else [made])
     return out
-

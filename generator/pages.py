@@ -11,6 +11,7 @@ import dataclasses
 from generator import __version__
 from generator.analyse import DIFF_SECTIONS, Diff, diffs, signers
 from generator.audit import RULES, AuditContext, audit
+from generator.charts import all_charts
 from generator.exports import dumps, findings_json, release_csv, release_json, releases_csv, releases_json
 from generator.model import Checklist, Evaluation, Item, ItemResult
 from generator.provenance import Repository
@@ -41,6 +42,7 @@ class SiteData:
     revisions: dict = field(default_factory=dict)  # checklist name -> [ChecklistRevision]
     repository: Repository = field(default_factory=lambda: Repository(False, "not read"))
     findings: tuple = ()  # audit findings, errors first
+    charts: tuple = ()  # trend charts (charts.Chart), in CHARTS order
     version: str = __version__
 
     @classmethod
@@ -52,7 +54,7 @@ class SiteData:
         repository = repository or Repository(False, "not read")
         findings = audit(AuditContext(evaluations, histories or {}, repository, config.get("audit", {})))
         return cls(config, checklists, evaluations, today, diffs(evaluations), tuple(signers(evaluations)),
-                   histories or {}, revisions or {}, repository, tuple(findings))
+                   histories or {}, revisions or {}, repository, tuple(findings), tuple(all_charts(evaluations)))
 
     @classmethod
     def of_project(cls, project, today: dt.date) -> "SiteData":
@@ -85,8 +87,16 @@ def release_path(name: str) -> str:
     return f"releases/{name}/index.md"
 
 
+HEADLINE_CHARTS = ("progress", "status-mix")  # chart ids shown on the dashboard
+
+
 def dashboard(site: SiteData) -> Iterable[Output]:
-    yield _page("index.md", "dashboard.md.j2", site, latest=site.latest)
+    headline = [c for c in site.charts if c.id in HEADLINE_CHARTS]
+    yield _page("index.md", "dashboard.md.j2", site, latest=site.latest, charts=headline)
+
+
+def trends_page(site: SiteData) -> Iterable[Output]:
+    yield _page("trends/index.md", "trends.md.j2", site, charts=list(site.charts))
 
 
 def releases_index(site: SiteData) -> Iterable[Output]:
@@ -222,6 +232,7 @@ PAGES: list[Callable[[SiteData], Iterable[Output]]] = [
     dashboard,
     releases_index,
     release_pages,
+    trends_page,
     signoffs_page,
     checklist_pages,
     audit_page,
@@ -237,7 +248,8 @@ def site_outputs(site: SiteData) -> list[Output]:
 
 def nav(site: SiteData) -> list:
     """The navigation: a handful of fixed pages; release pages are reached from the releases index, not the nav."""
-    items: list = [{"Dashboard": "index.md"}, {"Releases": "releases/index.md"}, {"Sign-offs": "signoffs/index.md"}]
+    items: list = [{"Dashboard": "index.md"}, {"Releases": "releases/index.md"}, {"Trends": "trends/index.md"},
+                   {"Sign-offs": "signoffs/index.md"}]
     checklists = [{c.name: f"checklists/{c.name}/index.md"} for c in site.checklists.values()]
     if len(checklists) == 1:
         items.append({"Checklist": next(iter(checklists[0].values()))})

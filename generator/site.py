@@ -62,7 +62,7 @@ def mkdocs_config(site: SiteData, docs_dir: Path, site_dir: Path) -> dict:
                          "assets_exclude": ["unpkg.com/mermaid@*", "unpkg.com/resize-observer-polyfill*"]}},
         ],
         "extra": {"polyfills": [SHIM], "generator": False},
-        "extra_css": ["assets/stylesheets/readiness.css"],
+        "extra_css": ["assets/stylesheets/readiness.css", "assets/stylesheets/charts.css"],
         "markdown_extensions": ["tables", "attr_list", {"toc": {"permalink": True}}],
         "edit_uri": "",
         "hooks": [str(HOOKS)],
