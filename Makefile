@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: site test test-fast serve check lock regold fuzz clean
+.PHONY: site test test-fast serve check lock regold fuzz screenshots clean
 
 EXAMPLE ?= build/example
 
@@ -35,6 +35,9 @@ $(VENV)/.runtime: requirements.lock pyproject.toml
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
 	touch $@
+
+screenshots: site $(VENV)/.dev  ## the README's screenshots of the example site (needs Debian's chromium)
+	$(BIN)/python docs/screenshots.py site docs/img
 
 lock:  ## re-pin requirements*.lock from requirements*.in (needs pip-tools)
 	pip-compile -q --strip-extras --allow-unsafe --no-header -o requirements.lock requirements.in
