@@ -164,6 +164,9 @@ def why(e: Evaluation) -> list[Why]:
 
 
 def release_pages(site: SiteData) -> Iterable[Output]:
+    findings: dict[str, list] = {}
+    for f in site.findings:
+        findings.setdefault(f.release, []).append(f)
     for e in site.evaluations:
         results = {r.item.id: r for r in e.results}
         sections = [(s, counts, _rows(s.children, results)) for (s, counts) in e.section_counts]
@@ -173,7 +176,8 @@ def release_pages(site: SiteData) -> Iterable[Output]:
         page = _page(release_path(e.release.name), "release.html.j2", site, e=e, sections=sections, why=why(e),
                      criteria=criteria, diff=changes, diff_sections=DIFF_SECTIONS,
                      history=site.histories.get(e.release.name), repo=site.repository,
-                     checklist_is_current=current is not None and current.sha256 == e.checklist.sha256)
+                     checklist_is_current=current is not None and current.sha256 == e.checklist.sha256,
+                     findings=findings.get(e.release.name, []))
         # Release pages are HTML already: MkDocs takes them as they are instead of parsing them as Markdown.
         yield dataclasses.replace(page, front={"title": f"Release {e.release.name}", PRERENDERED: True})
 
