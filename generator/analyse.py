@@ -72,12 +72,13 @@ def diff(previous: Optional[Evaluation], current: Evaluation) -> Diff:
 
 
 def diffs(evaluations: Sequence[Evaluation]) -> dict[str, Diff]:
-    """Each release against the previous release of its checklist, in one pass (linear in releases)."""
-    last: dict[str, Evaluation] = {}
+    """Each release against the previous release of its product and checklist, in one pass (linear in releases)."""
+    last: dict[tuple[str, str], Evaluation] = {}
     out: dict[str, Diff] = {}
     for e in evaluations:
-        out[e.release.name] = diff(last.get(e.checklist.name), e)
-        last[e.checklist.name] = e
+        key = (e.release.product, e.checklist.name)
+        out[e.release.name] = diff(last.get(key), e)
+        last[key] = e
     return out
 
 

@@ -100,6 +100,6 @@ def release_order(evaluations: list[Evaluation]) -> list[Evaluation]:
 
     def key(e: Evaluation):
         launch = e.release.launch.date if e.launched else None
-        return (launch is None, launch or dt.date.min, version_key(e.release.name))
+        return (launch is None, launch or dt.date.min, e.release.product, version_key(e.release.version))
 
     return sorted(evaluations, key=key)

@@ -188,6 +188,12 @@ class Release:
     launch: Optional[Launch]
     sha256: str
     location: Location
+    product: str = ""  # the folder under results/, "" for results/ itself; `name` is then "<product>/<release>"
+
+    @property
+    def version(self) -> str:
+        """The release name within its product (the file name without .yaml)."""
+        return self.name.rsplit("/", 1)[-1]
 
 
 # --- evaluation ------------------------------------------------------------

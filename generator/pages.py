@@ -42,7 +42,7 @@ class SiteData:
     revisions: dict = field(default_factory=dict)  # checklist name -> [ChecklistRevision]
     repository: Repository = field(default_factory=lambda: Repository(False, "not read"))
     findings: tuple = ()  # audit findings, errors first
-    charts: tuple = ()  # trend charts (charts.Chart), in CHARTS order
+    charts: dict = field(default_factory=dict)  # product -> trend charts (charts.Chart), in CHARTS order
     version: str = __version__
 
     @classmethod
@@ -54,7 +54,9 @@ class SiteData:
         repository = repository or Repository(False, "not read")
         findings = audit(AuditContext(evaluations, histories or {}, repository, config.get("audit", {})))
         return cls(config, checklists, evaluations, today, diffs(evaluations), tuple(signers(evaluations)),
-                   histories or {}, revisions or {}, repository, tuple(findings), tuple(all_charts(evaluations)))
+                   histories or {}, revisions or {}, repository, tuple(findings),
+                   {p: tuple(all_charts([e for e in evaluations if e.release.product == p]))
+                    for p in _products(evaluations)})
 
     @classmethod
     def of_project(cls, project, today: dt.date) -> "SiteData":
@@ -67,11 +69,33 @@ class SiteData:
         return self.evaluations[-1] if self.evaluations else None
 
     @property
+    def products(self) -> tuple[str, ...]:
+        """Products with releases: "" (results/ itself) first, then the folders of results/ by name."""
+        return _products(self.evaluations)
+
+    def latest_of(self, product: str) -> Optional[Evaluation]:
+        return next((e for e in reversed(self.evaluations) if e.release.product == product), None)
+
+    @property
     def newest_first(self) -> tuple[Evaluation, ...]:
         return tuple(reversed(self.evaluations))
 
 
 PRERENDERED = "readiness_prerendered"  # front matter key read by mkdocs_hooks.py
+
+
+def _products(evaluations) -> tuple[str, ...]:
+    return tuple(sorted({e.release.product for e in evaluations}))
+
+
+def product_label(product: str) -> str:
+    """How a product is named on pages: its folder, or `results/` for files directly in results/."""
+    return product or "results/"
+
+
+def product_slug(product: str) -> str:
+    """The URL segment of a product's pages; files directly in results/ use `-`, which no folder can be named."""
+    return product or "-"
 
 
 def _base(path: str) -> str:
@@ -90,13 +114,35 @@ def release_path(name: str) -> str:
 HEADLINE_CHARTS = ("progress", "status-mix")  # chart ids shown on the dashboard
 
 
+def _headline(site: SiteData, product: str) -> list:
+    return [c for c in site.charts.get(product, ()) if c.id in HEADLINE_CHARTS]
+
+
 def dashboard(site: SiteData) -> Iterable[Output]:
-    headline = [c for c in site.charts if c.id in HEADLINE_CHARTS]
-    yield _page("index.md", "dashboard.md.j2", site, latest=site.latest, charts=headline)
+    products = [(product_label(p), product_slug(p), site.latest_of(p)) for p in site.products]
+    single = len(site.products) <= 1
+    yield _page("index.md", "dashboard.md.j2", site, latest=site.latest, products=products, single=single,
+                evaluations=site.newest_first, charts=_headline(site, site.products[0]) if single else [],
+                trends="trends/index.md", heading=site.config["site_name"])
+    if not single:
+        for p in site.products:
+            evaluations = tuple(e for e in site.newest_first if e.release.product == p)
+            yield _page(f"products/{product_slug(p)}/index.md", "dashboard.md.j2", site, latest=site.latest_of(p),
+                        products=products, single=True, evaluations=evaluations, charts=_headline(site, p),
+                        trends=f"../../trends/{product_slug(p)}/index.md", heading=f"Product {product_label(p)}")
 
 
 def trends_page(site: SiteData) -> Iterable[Output]:
-    yield _page("trends/index.md", "trends.md.j2", site, charts=list(site.charts))
+    if len(site.products) <= 1:
+        charts = list(site.charts.get(site.products[0], ())) if site.products else []
+        yield _page("trends/index.md", "trends.md.j2", site, charts=charts, products=[], count=len(site.evaluations))
+        return
+    links = [(product_label(p), product_slug(p)) for p in site.products]
+    yield _page("trends/index.md", "trends.md.j2", site, charts=[], products=links, count=len(site.evaluations))
+    for p in site.products:
+        count = sum(1 for e in site.evaluations if e.release.product == p)
+        yield _page(f"trends/{product_slug(p)}/index.md", "trends.md.j2", site, charts=list(site.charts[p]),
+                    products=[], count=count)
 
 
 def releases_index(site: SiteData) -> Iterable[Output]:

@@ -13,6 +13,7 @@ from typing import Optional
 
 from generator.checklist import load_checklist, parse_checklist
 from generator.errors import InputError, Location, Problem, Problems, display_path
+from generator.ids import release_name_problem
 from generator.merge import evaluate, release_order
 from generator.model import Checklist, Evaluation, Release
 from generator.provenance import ChecklistRevision, History, Repository
@@ -206,52 +207,78 @@ def load_project(root: Path) -> Project:
 
     history = History(root)
     releases: list[Release] = []
-    results_dir = root / "results"
-    files = sorted(results_dir.iterdir()) if results_dir.is_dir() else []
+    folders = _result_folders(root, problems)
+    files = [p for _, folder in folders for p in sorted(folder.iterdir())]
     # Each results file is checked against the checklist as it was when the file was last committed.
     last_commit = {p: _last_commit(history, display_path(p, root)) for p in files if p.suffix == ".yaml"}
     at_commit = _versions(history, checklists, {sha for sha in last_commit.values() if sha}, problems)
     versions: dict[str, Checklist] = {}
     histories: dict = {}
-    by_folded: dict[str, str] = {}
-    stems = {p.stem.casefold(): display_path(p, root) for p in files if p.suffix == ".yaml"}
-    for path in files:
-        shown = display_path(path, root)
-        suffix = path.suffix.lower()
-        if path.name.startswith("."):
-            if suffix in (".yaml", ".yml"):
-                problems.warning(Location(shown), "hidden file is not read; rename it if it holds a release")
-            continue
-        if path.is_dir():
-            problems.warning(Location(shown), "folders in results/ are not read; keep results files directly in results/")
-            continue
-        if suffix in (".yaml", ".yml") and path.suffix != ".yaml":
-            target = path.with_suffix(".yaml")
-            if target.exists():
-                problems.error(Location(shown), f"results files end in .yaml, and {display_path(target, root)} "
-                               "already exists; merge the two and delete this one")
-            else:
-                problems.error(Location(shown), f"results files end in .yaml; rename it to {target.name}")
-            continue
-        if suffix != ".yaml":
-            continue
-        folded = path.stem.casefold()
-        if folded in by_folded:
-            problems.error(Location(shown), f"release `{path.stem}` differs only in case from {by_folded[folded]}; "
-                           "rename one of them")
-            continue
-        by_folded[folded] = shown
-        sha = last_commit.get(path)
-        view = _ChecklistsAt(checklists, at_commit.get(sha, {}) if sha else {})
-        release = load_release(path, shown, view, problems, frozenset(broken), stems)
-        if release is not None:
-            releases.append(release)
-            versions[release.name] = view[release.checklist]
-            histories[release.name] = history.file(shown, {s.role: s.location.line for s in release.signoffs})
+    for product, folder in folders:
+        entries = sorted(folder.iterdir())
+        by_folded: dict[str, str] = {}
+        stems = {p.stem.casefold(): display_path(p, root) for p in entries if p.suffix == ".yaml"}
+        for path in entries:
+            shown = display_path(path, root)
+            if not _is_results_file(path, shown, root, product, problems):
+                continue
+            folded = path.stem.casefold()
+            if folded in by_folded:
+                problems.error(Location(shown), f"release `{path.stem}` differs only in case from "
+                               f"{by_folded[folded]}; rename one of them")
+                continue
+            by_folded[folded] = shown
+            sha = last_commit.get(path)
+            view = _ChecklistsAt(checklists, at_commit.get(sha, {}) if sha else {})
+            release = load_release(path, shown, view, problems, frozenset(broken), stems, product)
+            if release is not None:
+                releases.append(release)
+                versions[release.name] = view[release.checklist]
+                histories[release.name] = history.file(shown, {s.role: s.location.line for s in release.signoffs})
     problems.raise_if_errors()
     histories = _edits_after_signoff(history, histories, {r.name: r.path for r in releases}, root)
     return Project(root, config, checklists, tuple(releases), tuple(problems.warnings), versions, histories,
                    checklist_revisions(history, checklists), history.repo)
+
+
+def _result_folders(root: Path, problems: Problems) -> list[tuple[str, Path]]:
+    """`results/` itself (product "") and one folder per product, `results/<product>/`."""
+    results_dir = root / "results"
+    if not results_dir.is_dir():
+        return []
+    folders = [("", results_dir)]
+    for path in sorted(results_dir.iterdir()):
+        if not path.is_dir() or path.name.startswith("."):
+            continue
+        bad = release_name_problem(path.name)
+        if bad:
+            problems.error(Location(display_path(path, root)),
+                           f"product folder: {bad.replace('release name', 'name')}; rename the folder")
+            continue
+        folders.append((path.name, path))
+    return folders
+
+
+def _is_results_file(path: Path, shown: str, root: Path, product: str, problems: Problems) -> bool:
+    """Whether to read a file of a results folder; stray YAML spellings are errors, not silently skipped."""
+    suffix = path.suffix.lower()
+    if path.name.startswith("."):
+        if suffix in (".yaml", ".yml"):
+            problems.warning(Location(shown), "hidden file is not read; rename it if it holds a release")
+        return False
+    if path.is_dir():
+        if product:  # results/<product>/<folder>: one level of products only
+            problems.warning(Location(shown), "folders inside a product folder are not read")
+        return False
+    if suffix in (".yaml", ".yml") and path.suffix != ".yaml":
+        target = path.with_suffix(".yaml")
+        if target.exists():
+            problems.error(Location(shown), f"results files end in .yaml, and {display_path(target, root)} "
+                           "already exists; merge the two and delete this one")
+        else:
+            problems.error(Location(shown), f"results files end in .yaml; rename it to {target.name}")
+        return False
+    return suffix == ".yaml"
 
 
 def _edits_after_signoff(history: History, histories: dict, paths: dict, root: Path) -> dict:

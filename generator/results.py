@@ -353,7 +353,8 @@ def read_results_bytes(path: Path, shown: str, problems: Problems) -> Optional[t
 
 
 def load_release(path: Path, shown: str, checklists: dict[str, Checklist], problems: Problems,
-                 broken: frozenset = frozenset(), files: Optional[dict[str, str]] = None) -> Optional[Release]:
+                 broken: frozenset = frozenset(), files: Optional[dict[str, str]] = None,
+                 product: str = "") -> Optional[Release]:
     """Read one results file strictly; every problem goes to `problems`; returns None when it cannot be used.
 
     `broken` names checklists that failed to parse: files using them are read for syntax only, so the
@@ -392,21 +393,26 @@ def load_release(path: Path, shown: str, checklists: dict[str, Checklist], probl
                     f"they must be the same (release: \"{path.stem}\"){also}")
             name = None
 
-    checklist = _pick_checklist(r, top.get("checklist"), checklists, root.loc, broken)
+    checklist = _pick_checklist(r, top.get("checklist"), checklists, root.loc, broken, product)
     entries = _read_items(r, top.get("items"), checklist) if checklist else ()
     signoffs = _read_signoffs(r, top.get("signoffs"), checklist) if checklist else ()
     launch = _read_launch(r, top["launch"][1]) if "launch" in top else None
     if len(problems.errors) > start or name is None or checklist is None:
         return None
-    return Release(name, shown, checklist.name, entries, signoffs, launch,
-                   hashlib.sha256(data).hexdigest(), Location(shown))
+    key = f"{product}/{name}" if product else name
+    return Release(key, shown, checklist.name, entries, signoffs, launch,
+                   hashlib.sha256(data).hexdigest(), Location(shown), product)
 
 
 def _pick_checklist(r: _Reader, pair, checklists: dict[str, Checklist], at: Location,
-                    broken: frozenset) -> Optional[Checklist]:
+                    broken: frozenset, product: str = "") -> Optional[Checklist]:
     if pair is None:
         if len(checklists) == 1 and not broken:
             return next(iter(checklists.values()))
+        if product and product in checklists:
+            return checklists[product]
+        if product and product in broken:
+            return None
         if not checklists or (broken and len(checklists) + len(broken) == 1):
             return None
         names = ", ".join(sorted(set(checklists) | set(broken)))

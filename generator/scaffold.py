@@ -66,12 +66,23 @@ def _carried(item: Item, previous: Optional[Evaluation]) -> str:
     return result.status
 
 
+def _split(name: str, what: str = "") -> tuple[str, str]:
+    """`product/release` or `release`, each part a valid name (so no path can be formed from it)."""
+    product, version = name.split("/") if name.count("/") == 1 and not name.startswith("/") else ("", name)
+    for part, kind in ((product, "product"), (version, "release")):
+        if kind == "product" and not product:
+            continue
+        bad = release_name_problem(part)
+        if bad:
+            raise UsageError(f"{what}{bad.replace('release name', kind + ' name')}")
+    return product, version
+
+
 def create_results(root: Path, release: str, checklist_name: Optional[str], from_release: Optional[str]) -> str:
-    """Write results/RELEASE.yaml; refuses an existing file (in any letter case) and invalid names."""
-    bad = release_name_problem(release)
-    if bad:
-        raise UsageError(bad)
-    results_dir = root / "results"
+    """Write results/RELEASE.yaml (results/PRODUCT/RELEASE.yaml for `PRODUCT/RELEASE`); never overwrites."""
+    product, version = _split(release)
+    results_dir = root / "results" / product if product else root / "results"
+    release = version
     target = results_dir / f"{release}.yaml"
     shown = display_path(target, root)
     if results_dir.is_dir():
@@ -85,14 +96,12 @@ def create_results(root: Path, release: str, checklist_name: Optional[str], from
 
     previous: Optional[Evaluation] = None
     if from_release:
-        source = results_dir / f"{from_release}.yaml"
-        bad = release_name_problem(from_release)
-        if bad:
-            raise UsageError(f"--from: {bad}")
+        from_product, from_version = _split(from_release, "--from: ")
+        source = (root / "results" / from_product if from_product else root / "results") / f"{from_version}.yaml"
         if not source.is_file():
-            raise UsageError(f"--from: no results file results/{from_release}.yaml")
+            raise UsageError(f"--from: no results file {display_path(source, root)}")
         problems = Problems()
-        loaded = load_release(source, display_path(source, root), checklists, problems)
+        loaded = load_release(source, display_path(source, root), checklists, problems, product=from_product)
         problems.raise_if_errors()
         assert loaded is not None
         if checklist_name and checklist_name != loaded.checklist:
@@ -100,6 +109,8 @@ def create_results(root: Path, release: str, checklist_name: Optional[str], from
         checklist_name = loaded.checklist
         previous = evaluate(loaded, checklists[loaded.checklist])
 
+    if checklist_name is None and product in checklists:
+        checklist_name = product
     if checklist_name is None:
         if len(checklists) > 1:
             raise UsageError(f"several checklists: choose one with --checklist ({', '.join(sorted(checklists))})")

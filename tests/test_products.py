@@ -1,0 +1,80 @@
+"""Several products: results/<product>/<release>.yaml, one checklist per product or shared."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import cli
+
+from conftest import FIXTURES
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+@pytest.fixture
+def multi(tmp_path):
+    """Products `web` (checklist web.md, chosen by name) and `api` (shared checklist named explicitly)."""
+    root = tmp_path / "multi"
+    (root / "checklists").mkdir(parents=True)
+    web = (FIXTURES / "project" / "checklists" / "web.md").read_text()
+    (root / "checklists" / "web.md").write_text(web)
+    (root / "checklists" / "api.md").write_text(web.replace("# Web launch checklist", "# API launch checklist"))
+    for product in ("web", "api"):
+        shutil.copytree(FIXTURES / "project" / "results", root / "results" / product)
+    (root / "results" / "web" / "2.0.0.yaml").write_text(
+        (root / "results" / "web" / "2.0.0.yaml").read_text().replace("checklist: web\n", ""))
+    for name in ("1.0.0", "1.1.0", "2.0.0"):
+        path = root / "results" / "api" / f"{name}.yaml"
+        path.write_text(path.read_text().replace("checklist: web\n", "").replace("items:", "checklist: web\nitems:", 1))
+    return root
+
+
+def test_releases_are_named_product_slash_release(multi):
+    result = run("check", "--root", str(multi))
+    assert result.exit_code == 0, result.output
+    status = json.loads(run("status", "web/1.1.0", "--json", "--root", str(multi)).output)
+    assert status["release"] == "web/1.1.0" and status["checklist"] == "web" and status["verdict"] == "NO"
+    assert json.loads(run("status", "api/1.1.0", "--json", "--root", str(multi)).output)["checklist"] == "web"
+
+
+def test_site_has_a_page_set_per_product(multi, tmp_path):
+    site = tmp_path / "site"
+    result = run("build", "--root", str(multi), "-d", str(site))
+    assert result.exit_code == 0, result.output
+    for product in ("web", "api"):
+        for name in ("1.0.0", "1.1.0", "2.0.0"):
+            assert (site / "releases" / product / name / "index.html").is_file()
+        assert (site / "products" / product / "index.html").is_file()
+        assert (site / "trends" / product / "index.html").is_file()
+    dashboard = (site / "index.html").read_text()
+    assert 'href="products/web/index.html"' in dashboard and 'href="products/api/index.html"' in dashboard
+    web_page = (site / "products" / "web" / "index.html").read_text()
+    assert "web/2.0.0" in web_page and "api/2.0.0" not in web_page
+
+
+def test_diff_compares_within_a_product(multi, tmp_path):
+    site = tmp_path / "site"
+    assert run("build", "--root", str(multi), "-d", str(site)).exit_code == 0
+    page = (site / "releases" / "api" / "1.1.0" / "index.html").read_text()
+    assert "Changes since api/1.0.0" in page
+
+
+def test_new_in_a_product_folder(multi):
+    result = run("new", "web/2.1.0", "--from", "web/1.1.0", "--root", str(multi))
+    assert result.exit_code == 0, result.output
+    assert (multi / "results" / "web" / "2.1.0.yaml").is_file()
+    assert run("check", "--root", str(multi)).exit_code == 0
+    assert run("new", "a/b/c", "--root", str(multi)).exit_code == 2
+
+
+def test_bad_product_folder_name_is_an_error(multi):
+    (multi / "results" / "we b").mkdir()
+    result = run("check", "--root", str(multi))
+    assert result.exit_code == 1
+    assert "results/we b:1:1: product folder: name `we b` has ` ` (U+0020 SPACE)" in result.output
