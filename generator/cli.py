@@ -179,3 +179,10 @@ def main() -> None:
         cli(standalone_mode=True)
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+# Workflow commands live in their own modules; registered here so `readiness --help` lists them.
+from generator.cli_evidence import record, sign  # noqa: E402
+
+cli.add_command(record)
+cli.add_command(sign)

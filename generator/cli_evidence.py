@@ -1,0 +1,117 @@
+"""`readiness record` and `readiness sign`: the two commands that write into an existing results file.
+
+Wired into the main group at the end of generator/cli.py:
+
+    from generator.cli_evidence import record, sign  # noqa: E402
+    cli.add_command(record)
+    cli.add_command(sign)
+
+This module does not import generator.cli while it is being imported (cli.py imports it), so either module
+can be imported first: errors go through cli.handles_input_errors, looked up when a command runs, and
+`--root` is declared as cli.root_option declares it (tests/test_record.py checks that they stay the same).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from generator.errors import printable
+
+EXIT_INPUT = 1
+
+
+def handles_input_errors(func):
+    """generator.cli.handles_input_errors, applied when the command runs (see the module docstring)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from generator.cli import handles_input_errors as handle
+
+        return handle(func)(*args, **kwargs)
+
+    return wrapper
+
+
+def root_option(func):
+    """The same `--root` option as generator.cli.root_option."""
+    return click.option(
+        "--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+        help="The readiness repository (holds checklists/ and results/).",
+    )(func)
+
+
+def _refusals(func):
+    """A refused sign-off (verdict NO, no git user.name) is one `Error:` line and exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from generator.sign import Refused
+
+        try:
+            return func(*args, **kwargs)
+        except Refused as exc:
+            click.echo(printable(f"Error: {exc}"), err=True)
+            sys.exit(EXIT_INPUT)
+
+    return wrapper
+
+
+_REPORT = click.Path(dir_okay=True, path_type=Path)
+
+
+@click.command()
+@click.argument("release")
+@click.option("--junit", type=_REPORT, metavar="FILE", help="A JUnit XML report: sets the --item to done or failed.")
+@click.option("--lighthouse", type=_REPORT, metavar="FILE",
+              help="A Lighthouse JSON report: the page-load criterion (LCP) and `Lighthouse score checked`.")
+@click.option("--k6", "k6", type=_REPORT, metavar="FILE",
+              help="A k6 summary (--summary-export): the API response criterion (p95) and the load-test items.")
+@click.option("--item", "items", multiple=True, metavar="[SLOT=]ID",
+              help="The item a report sets: a plain ID is the JUnit report's item; SLOT=ID replaces a default "
+                   "(page-load, lighthouse-score, api-response, load-test, under-load) and SLOT=- skips it.")
+@click.option("--evidence", metavar="URL", help="A link to the run (CI job, stored report) for every entry written.")
+@click.option("--force", is_flag=True, help="Replace statuses and values that were set by hand.")
+@root_option
+@handles_input_errors
+def record(release: str, junit: Optional[Path], lighthouse: Optional[Path], k6: Optional[Path], items: tuple,
+           evidence: Optional[str], force: bool, root: Path) -> None:
+    """Set item statuses and criteria values of RELEASE from JUnit, Lighthouse or k6 reports."""
+    from generator.record import change_lines, record_results
+
+    reports = {k: v for k, v in (("junit", junit), ("lighthouse", lighthouse), ("k6", k6)) if v is not None}
+    result = record_results(root, release, reports, items, evidence, force)
+    for line in change_lines(result):
+        click.echo(printable(line))
+    for target, state in result.unchanged:
+        click.echo(printable(f"{result.path}: items.{target}: unchanged ({state})"), err=True)
+    if result.changes:
+        click.echo(f"{len(result.changes)} entr{'y' if len(result.changes) == 1 else 'ies'} written to "
+                   f"{result.path}; review with `git diff` and commit it", err=True)
+    else:
+        click.echo(f"{result.path}: nothing to change", err=True)
+
+
+@click.command()
+@click.argument("release")
+@click.option("--role", required=True, help="The sign-off role id, e.g. technical-lead.")
+@click.option("--force", is_flag=True, help="Sign although the verdict is NO (needs --reason).")
+@click.option("--reason", metavar="TEXT", help="Why the sign-off is given despite a NO verdict (with --force).")
+@root_option
+@handles_input_errors
+@_refusals
+def sign(release: str, role: str, force: bool, reason: Optional[str], root: Path) -> None:
+    """Sign RELEASE off as ROLE with your git user.name and today's date; you commit it."""
+    from generator.sign import commit_command, sign_release
+
+    signed = sign_release(root, release, role, force, reason)
+    click.echo(printable(f"{signed.path}: signoffs.{signed.role}: {signed.name}, {signed.date.isoformat()}"
+                         + (" (forced; the reason is in a comment on that line)" if signed.forced else "")))
+    unsigned = f" ({len(signed.unsigned_after)} role(s) still to sign)" if signed.unsigned_after else ""
+    click.echo(f"verdict now: {signed.verdict_after}{unsigned}", err=True)
+    click.echo("Commit it yourself (-S signs the commit with your key; leave it out if you have none):", err=True)
+    click.echo(printable(commit_command(root, signed)))
