@@ -186,3 +186,6 @@ from generator.cli_evidence import record, sign  # noqa: E402
 
 cli.add_command(record)
 cli.add_command(sign)
+from generator.cli_workflow import schema_command  # noqa: E402
+
+cli.add_command(schema_command, "schema")

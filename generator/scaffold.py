@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -126,7 +127,10 @@ def create_results(root: Path, release: str, checklist_name: Optional[str], from
             comment = item.plain + (f" (criterion {item.criterion.text}: give value)" if item.criterion else "")
             lines.append(Line(item.id, _carried(item, previous), comment))
         sections.append((section, lines))
-    text = render("new.yaml.j2", {"release": release, "c": c, "sections": sections})
+    # Editors complete ids and flag mistakes from a saved schema (`readiness schema`), when there is one.
+    saved = root / ".readiness" / f"{c.name}.schema.json"
+    schema = os.path.relpath(saved, results_dir).replace(os.sep, "/") if saved.is_file() else None
+    text = render("new.yaml.j2", {"release": release, "c": c, "sections": sections, "schema": schema})
     results_dir.mkdir(parents=True, exist_ok=True)
     try:
         with open(target, "x", encoding="utf-8") as fh:  # "x": never replace a file created meanwhile

@@ -150,3 +150,14 @@ def test_serve_serves_the_site(project):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_new_points_editors_at_a_saved_schema(project):
+    schema = run("schema", "--root", str(project))
+    assert schema.exit_code == 0
+    (project / ".readiness").mkdir()
+    (project / ".readiness" / "web.schema.json").write_text(schema.output)
+    assert run("new", "3.0.0", "--root", str(project)).exit_code == 0
+    first = (project / "results" / "3.0.0.yaml").read_text().splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../.readiness/web.schema.json"
+    assert run("check", "--root", str(project)).exit_code == 0
