@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Iterator, Optional, Sequence, Union
 
 from markupsafe import Markup
 
-from generator.model import Checklist, Counts, Evaluation, Item, ItemResult
+from generator.model import Counts, Evaluation, Item, ItemResult
 from generator.render import environment
 
 WIDTH = 720  # viewBox width: fixed, whatever the number of releases
@@ -119,12 +119,12 @@ class Series:
     name: str
     cls: str
     path: str
-    points: tuple[Point, ...]
+    points: Iterable[Point]  # made one at a time while the template renders
 
 
 @dataclass(frozen=True, slots=True)
 class Threshold:
-    y: str
+    path: str  # a level line; it steps where a checklist version changed the threshold
     text: str
     text_x: str
     text_y: str
@@ -306,10 +306,6 @@ def _marker(r: float) -> Marker:
     return Marker(_n(r * 0.85), f"m{_n(-r)} {_n(-r)}h{_n(2 * r)}v{_n(2 * r)}h{_n(-2 * r)}z")
 
 
-def _names(evaluations: Sequence[Evaluation]) -> list[str]:
-    return [e.release.name for e in evaluations]
-
-
 # --- the charts ------------------------------------------------------------------------------------
 #
 # Each chart first reduces every release to a few numbers (one small tuple per release), then hands the
@@ -351,16 +347,16 @@ def status_mix_chart(evaluations: Sequence[Evaluation]) -> Chart:
     names = [d[0] for d in data]
     layout = _Layout(names, nice_ticks(0, max((sum(v) for _, v in data), default=1), integer=True))
 
-    def tip(name: str, values) -> str:
-        return f"{name}: " + ", ".join(f"{v} {label}" for v, (label, _) in zip(values, STATUS_PARTS))
+    def mix(values) -> str:
+        return ", ".join(f"{v} {label}" for v, (label, _) in zip(values, STATUS_PARTS))
 
-    columns = (_stacked(layout, i, name, tip(name, values), [(cls, v) for v, (_, cls) in zip(values, STATUS_PARTS)])
+    columns = (_stacked(layout, i, name, f"{name}: {mix(values)}",
+                        [(cls, v) for v, (_, cls) in zip(values, STATUS_PARTS)])
                for i, (name, values) in enumerate(data))
     rows = tuple((name, *map(str, values), str(sum(values))) for name, values in data)
     desc = f"Stacked bar chart of item counts by status (done, waived, n/a, failed, pending) for {_span(names)}."
     if data:
-        desc += f" Latest, {tip(*data[-1])[len(names[-1]) + 2:]} of {sum(data[-1][1])} items."
-        desc = desc.replace(" Latest, ", f" Latest, {names[-1]}: ", 1)
+        desc += f" Latest, {names[-1]}: {mix(data[-1][1])} of {sum(data[-1][1])} items."
     frame = layout.frame("items", [(cls, "rect", label) for label, cls in STATUS_PARTS])
     title = "Status mix per release"
     svg = _svg("bars.svg.j2", id="status-mix", title=title, desc=desc, frame=frame, columns=columns)
@@ -425,7 +421,7 @@ def section_heatmap_chart(evaluations: Sequence[Evaluation]) -> Chart:
              [("rdc-heat-na", "rect", "nothing applicable")]
     frame = layout.frame("", legend)
     desc = (f"Heat map of progress per section ({len(sections)} sections, one row each) for {_span(names)}; "
-            f"darker cells are closer to done.")
+            f"the closer a section is to done, the stronger its colour.")
     if data:
         behind = [labels[k] for k, cls, _ in data[-1][1] if cls not in ("rdc-heat-5", "rdc-heat-na")]
         desc += (f" Latest, {names[-1]}: {len(behind)} of {len(data[-1][1])} sections not complete"
@@ -436,75 +432,112 @@ def section_heatmap_chart(evaluations: Sequence[Evaluation]) -> Chart:
     return Chart("sections", title, desc, svg, ("Release", *labels), tuple(rows))
 
 
-def _criteria(evaluations: Sequence[Evaluation]) -> list[tuple[Checklist, Item, int]]:
-    """Every criterion of every checklist in use, with its index in the checklist's items (and so in results)."""
-    checklists: dict[str, Checklist] = {}
-    for e in evaluations:
-        checklists.setdefault(e.checklist.name, e.checklist)
-    return [(c, item, k) for c in checklists.values() for k, item in enumerate(c.items) if item.criterion]
+def _criteria(evaluations: Sequence[Evaluation]) -> list[tuple[str, Item]]:
+    """Every criterion of every checklist version in use, as (checklist name, item) from the newest version
+    that has it: the newest version's order first, then criteria that only older versions had."""
+    found: dict[tuple[str, str], Item] = {}
+    seen: set[int] = set()
+    for e in reversed(evaluations):
+        if id(e.checklist) not in seen:
+            seen.add(id(e.checklist))
+            for item in e.checklist.criteria:
+                found.setdefault((e.checklist.name, item.id), item)
+    return [(name, item) for (name, _), item in found.items()]
 
 
-def _result(e: Evaluation, item: Item, k: int) -> Optional[ItemResult]:
-    """The item's result: evaluate() lists results in the checklist's item order; search only if that ever changes."""
-    r = e.results[k] if k < len(e.results) else None
-    if r is None or r.item.id != item.id:
-        r = next((x for x in e.results if x.item.id == item.id), None)
-    return r
+class _Results:
+    """An item's result in a release by id, indexing each checklist version once (releases share versions)."""
+
+    def __init__(self) -> None:
+        self._index: dict[int, dict[str, int]] = {}
+
+    def get(self, e: Evaluation, item_id: str) -> Optional[ItemResult]:
+        index = self._index.get(id(e.checklist))
+        if index is None:
+            # evaluate() lists results in the order of the checklist's items.
+            index = self._index[id(e.checklist)] = {r.item.id: k for k, r in enumerate(e.results)}
+        k = index.get(item_id)
+        return e.results[k] if k is not None else None
 
 
-def _value_ticks(values: Sequence[float], threshold: float) -> list[float]:
-    """Y ticks for measured values and their threshold: from zero, unless the values sit far from it (99.5 %)."""
-    lo, hi = min([*values, threshold]), max([*values, threshold])
+def _value_ticks(values: Sequence[float], thresholds: Sequence[float]) -> list[float]:
+    """Y ticks for measured values and their thresholds: from zero, unless the values sit far from it (99.5 %)."""
+    lo, hi = min([*values, *thresholds]), max([*values, *thresholds])
     if lo >= 0 and lo > 0.5 * hi:
         pad = max((hi - lo) * 0.15, abs(hi) * 0.002, 1e-6)
         return nice_ticks(lo - pad, hi + pad)
     return nice_ticks(min(lo, 0), hi * 1.1 if hi > 0 else hi + 1)
 
 
+def _threshold_path(layout: _Layout, thresholds: Sequence[Optional[float]]) -> str:
+    """A level line across each run of releases with the same threshold, stepping where it changes and
+    broken under a release whose checklist version has no such criterion."""
+    parts: list[str] = []
+    last: Optional[float] = None
+    for i, t in enumerate(thresholds):
+        if t != last:
+            x = _n(layout.x0 + layout.band * i)
+            if last is not None:
+                parts.append(f"L{x} {_n(layout.y(last))}")  # the run so far ends at this release's band
+            if t is not None:
+                parts.append(f"{'M' if last is None else 'L'}{x} {_n(layout.y(t))}")
+        last = t
+    if last is not None:
+        parts.append(f"L{_n(layout.x1)} {_n(layout.y(last))}")
+    return " ".join(parts)
+
+
 def criterion_charts(evaluations: Sequence[Evaluation]) -> list[Chart]:
     """For each threshold criterion, its measured value per release against the threshold line."""
     criteria = _criteria(evaluations)
-    several = len({c.name for c, _, _ in criteria}) > 1
-    return [_criterion_chart([e for e in evaluations if e.checklist.name == c.name], c, item, k, several)
-            for c, item, k in criteria]
+    several = len({name for name, _ in criteria}) > 1
+    results = _Results()
+    return [_criterion_chart([e for e in evaluations if e.checklist.name == name], name, item, several, results)
+            for name, item in criteria]
 
 
-def _criterion_chart(evaluations: Sequence[Evaluation], checklist: Checklist, item: Item, k: int,
-                     several: bool) -> Chart:
+def _criterion_chart(evaluations: Sequence[Evaluation], checklist: str, item: Item, several: bool,
+                     results: _Results) -> Chart:
+    """One criterion over the releases of its checklist, each release measured against the threshold of its
+    own checklist version (the threshold line steps where a version changed it)."""
     crit = item.criterion
     assert crit is not None
     unit = crit.unit
-    data = []  # (release, value or None, met or None, status)
+    data = []  # (release, value or None, met or None, status, the release's criterion)
     for e in evaluations:
-        r = _result(e, item, k)
-        v = r.own.value if r is not None and r.own is not None else None
-        data.append((e.release.name, v, None if v is None else crit.met_by(v), r.status if r else "pending"))
+        r = results.get(e, item.id)
+        if r is None:  # this release's checklist version does not have the criterion
+            data.append((e.release.name, None, None, "not in its checklist", None))
+            continue
+        v = r.own.value if r.own is not None else None
+        own = r.item.criterion or crit
+        data.append((e.release.name, v, None if v is None else own.met_by(v), r.status, own))
     names = [d[0] for d in data]
     present = [d[1] for d in data if d[1] is not None]
     met = sum(1 for d in data if d[2])
-    layout = _Layout(names, _value_ticks(present, crit.threshold))
+    layout = _Layout(names, _value_ticks(present, [d[4].threshold for d in data if d[4]] or [crit.threshold]))
 
     def shown(v: float) -> str:
         return f"{_value(v)}{unit}" if unit == "%" else f"{_value(v)} {unit}"
 
     points = (Point(name, _n(layout.x(i)), _n(layout.y(v)), "rdc-met" if ok else "rdc-missed",
                     f"{name}: {shown(v)} ({'met' if ok else 'missed'})", "circle" if ok else "square")
-              for i, (name, v, ok, _) in enumerate(data) if v is not None)
-    path = _path([None if v is None else (layout.x(i), layout.y(v)) for i, (_, v, _, _) in enumerate(data)])
-    ty = layout.y(crit.threshold)
-    threshold = Threshold(_n(ty), f"threshold {crit.text}", _n(layout.x1 - 4), _n(ty - 4))
-    rows = tuple((name, GAP if v is None else _value(v), crit.text, status if v is None else ("met" if ok else "missed"))
-                 for name, v, ok, status in data)
-    title = f"Criterion: {item.plain}" + (f" ({checklist.name})" if several else "")
-    chart_id = "criterion-" + _slug((f"{checklist.name}-" if several else "") + item.id)
+              for i, (name, v, ok, _, _) in enumerate(data) if v is not None)
+    path = _path([None if v is None else (layout.x(i), layout.y(v)) for i, (_, v, _, _, _) in enumerate(data)])
+    threshold = Threshold(_threshold_path(layout, [d[4].threshold if d[4] else None for d in data]),
+                          f"threshold {crit.text}", _n(layout.x1 - 4), _n(layout.y(crit.threshold) - 4))
+    rows = tuple((name, GAP if v is None else _value(v), own.text if own else GAP,
+                  status if v is None else ("met" if ok else "missed")) for name, v, ok, status, own in data)
+    title = f"Criterion: {item.plain}" + (f" ({checklist})" if several else "")
+    chart_id = "criterion-" + _slug((f"{checklist}-" if several else "") + item.id)
     frame = layout.frame(unit, [("rdc-met", "circle", "met"), ("rdc-missed", "square", "missed"),
                                 ("rdc-threshold", "line", f"threshold {crit.text}")])
     gaps = len(data) - len(present)
     desc = (f"Line chart of the measured value of “{item.plain}” in {unit} for {_span(names)}, against the "
             f"threshold {crit.text}: {len(present)} measured, {met} met, {len(present) - met} missed"
             + (f", {gaps} without a value (gaps in the line)." if gaps else "."))
-    svg = _svg("lines.svg.j2", id=chart_id, title=title, desc=desc, frame=frame,
-               series=[Series("value", "rdc-value", path, points)], threshold=threshold, marker=_marker(layout.marker()))
+    svg = _svg("lines.svg.j2", id=chart_id, title=title, desc=desc, frame=frame, threshold=threshold,
+               series=[Series("value", "rdc-value", path, points)], marker=_marker(layout.marker()))
     return Chart(chart_id, title, desc, svg, ("Release", f"Value ({unit})", "Threshold", "Result"), rows)
 
 

@@ -222,6 +222,29 @@ def test_missing_values_are_gaps_not_zeros(tmp_path):
     assert float(ticks[0]) > 90
 
 
+def test_releases_on_different_checklist_versions(tmp_path):
+    """Each release is evaluated against the checklist as it was; a pinned criterion can change its threshold."""
+    old = make_checklist("# Web\n\n## Performance\n\n- [ ] Page load < 4 seconds {#page-load}\n\n"
+                         "## Legacy\n\n- [ ] IE11 tested\n", "web")
+    new = make_checklist("# Web\n\n## Performance\n\n- [ ] Page load < 3 seconds {#page-load}\n", "web")
+    evaluations = []
+    for name, checklist in (("1.0.0", old), ("1.1.0", new)):
+        release, problems = load(tmp_path, f'release: "{name}"\nitems:\n  page-load: {{value: 3.5}}\n',
+                                 f"{name}.yaml", checklist)
+        assert problems == []
+        evaluations.append(evaluate(release, checklist, DAY))
+    charts = by_id(all_charts(evaluations))
+    criterion = charts["criterion-page-load"]
+    assert criterion.title == "Criterion: Page load < 3 seconds"  # the newest wording
+    assert criterion.rows == (("1.0.0", "3.5", "< 4 seconds", "met"), ("1.1.0", "3.5", "< 3 seconds", "missed"))
+    step = next(el for el in parse(criterion).iter(f"{SVG}path") if el.get("class") == "rdc-threshold")
+    assert len(step.get("d").split(" L")) == 4  # level, step down at 1.1.0, level
+    heat = charts["sections"]
+    assert heat.header == ("Release", "Performance", "Legacy")
+    assert heat.rows == (("1.0.0", "100.0 %", "0.0 %"), ("1.1.0", "0.0 %", "—"))  # met, then missed
+    assert len(points(parse(heat))) == 3  # a cell only where the release's checklist has the section
+
+
 def test_x_labels_are_thinned_and_the_width_is_fixed(fixture_evaluations):
     few = all_charts(fixture_evaluations)
     lots = all_charts(many(fixture_evaluations, 300))
@@ -323,7 +346,7 @@ def test_hostile_section_and_item_names_are_escaped(hostile):
 def trends_page(evaluations) -> str:
     charts = all_charts(evaluations)
     return render("trends.md.j2", {"charts": charts, "site": SimpleNamespace(evaluations=tuple(evaluations)),
-                                   "base": "../"})
+                                   "base": "../", "products": [], "count": len(evaluations)})
 
 
 def to_html(page: str) -> str:
