@@ -2,55 +2,19 @@
 
 from __future__ import annotations
 
-import functools
 import sys
 from pathlib import Path
 from typing import Optional
 
 import click
-import yaml
 
 from generator import __version__
-from generator.errors import InputError, Location, Problem, UsageError, printable
+from generator.cli_common import EXIT_INPUT, handles_input_errors, root_option
+from generator.cli_evidence import record, sign
+from generator.cli_workflow import schema_command
+from generator.errors import UsageError, printable
 from generator.exports import dumps, status_json
 
-EXIT_INPUT = 1
-EXIT_USAGE = 2
-
-
-def _print_problems(problems, err: bool = True) -> None:
-    for p in problems:
-        click.echo(str(p), err=err)
-
-
-def handles_input_errors(func):
-    """Report InputError as `path:line:col: message` lines and exit 1, never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except InputError as exc:
-            _print_problems(exc.problems, err=func.__name__ != "check")
-            sys.stdout.flush()  # keep problem lines before the summary when both streams go to one place
-            errors = sum(1 for p in exc.problems if p.is_error)
-            click.echo(f"{errors} error{'s' if errors != 1 else ''}; nothing was written.", err=True)
-            sys.exit(EXIT_INPUT)
-        except UsageError as exc:
-            click.echo(printable(f"Error: {exc}"), err=True)
-            sys.exit(EXIT_USAGE)
-        except OSError as exc:
-            click.echo(printable(f"{exc.filename or ''}: {exc.strerror or exc}"), err=True)
-            sys.exit(EXIT_INPUT)
-
-    return wrapper
-
-
-def root_option(func):
-    return click.option(
-        "--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
-        help="The readiness repository (holds checklists/ and results/).",
-    )(func)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -71,7 +35,8 @@ def _load(root: Path):
 def check(root: Path) -> None:
     """Validate every checklist and results file; print one line per problem."""
     project = _load(root)
-    _print_problems(project.warnings, err=False)
+    for w in project.warnings:
+        click.echo(str(w))
     click.echo(f"{len(project.checklists)} checklist(s), {len(project.releases)} results file(s): no errors"
                + (f", {len(project.warnings)} warning(s)" if project.warnings else ""), err=True)
 
@@ -182,10 +147,6 @@ def main() -> None:
 
 
 # Workflow commands live in their own modules; registered here so `readiness --help` lists them.
-from generator.cli_evidence import record, sign  # noqa: E402
-
 cli.add_command(record)
 cli.add_command(sign)
-from generator.cli_workflow import schema_command  # noqa: E402
-
 cli.add_command(schema_command, "schema")

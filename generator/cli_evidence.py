@@ -1,15 +1,4 @@
-"""`readiness record` and `readiness sign`: the two commands that write into an existing results file.
-
-Wired into the main group at the end of generator/cli.py:
-
-    from generator.cli_evidence import record, sign  # noqa: E402
-    cli.add_command(record)
-    cli.add_command(sign)
-
-This module does not import generator.cli while it is being imported (cli.py imports it), so either module
-can be imported first: errors go through cli.handles_input_errors, looked up when a command runs, and
-`--root` is declared as cli.root_option declares it (tests/test_record.py checks that they stay the same).
-"""
+"""`readiness record` and `readiness sign`: the two commands that write into an existing results file."""
 
 from __future__ import annotations
 
@@ -20,29 +9,9 @@ from typing import Optional
 
 import click
 
+from generator.cli_common import EXIT_INPUT, handles_input_errors, root_option
 from generator.errors import printable
 
-EXIT_INPUT = 1
-
-
-def handles_input_errors(func):
-    """generator.cli.handles_input_errors, applied when the command runs (see the module docstring)."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        from generator.cli import handles_input_errors as handle
-
-        return handle(func)(*args, **kwargs)
-
-    return wrapper
-
-
-def root_option(func):
-    """The same `--root` option as generator.cli.root_option."""
-    return click.option(
-        "--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
-        help="The readiness repository (holds checklists/ and results/).",
-    )(func)
 
 
 def _refusals(func):

@@ -1,45 +1,20 @@
-"""Workflow commands (editor support): `readiness schema`.
-
-Wired into the main group in generator/cli.py with
-`from generator.cli_workflow import schema_command; cli.add_command(schema_command, "schema")`.
-This module does not import generator.cli when it is imported, so that line may sit anywhere in cli.py
-and either module may be imported first without an import cycle.
-"""
+"""Workflow commands (editor support): `readiness schema`."""
 
 from __future__ import annotations
 
-import functools
 import sys
 from pathlib import Path
 from typing import Optional
 
 import click
 
-
-def _handles_input_errors(func):
-    """generator.cli.handles_input_errors, looked up when the command runs (see the module docstring)."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        from generator.cli import handles_input_errors
-
-        return handles_input_errors(func)(*args, **kwargs)
-
-    return wrapper
-
-
-def _root_option(func):
-    # The same option as generator.cli.root_option (tests/test_schema.py checks that they stay alike).
-    return click.option(
-        "--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
-        help="The readiness repository (holds checklists/ and results/).",
-    )(func)
+from generator.cli_common import handles_input_errors, root_option
 
 
 @click.command("schema")
 @click.option("--checklist", "checklist_name", help="The checklist to describe (required when there are several).")
-@_root_option
-@_handles_input_errors
+@root_option
+@handles_input_errors
 def schema_command(checklist_name: Optional[str], root: Path) -> None:
     """Print a JSON Schema (draft-07) for the results files of a checklist, for editors.
 

@@ -17,9 +17,10 @@ import yaml
 from generator.errors import InputError, Location, Problems
 from generator.ids import release_name_problem
 from generator.secrets import find_secret
-from generator.source import MAX_INPUT_BYTES as MAX_RESULTS_BYTES, read_input
+from generator.source import MAX_INPUT_BYTES, read_input
 from generator.model import STATUSES, Checklist, Criterion, Entry, Item, Launch, Release, Signoff
 
+MAX_RESULTS_BYTES = MAX_INPUT_BYTES
 TOP_KEYS = ("release", "checklist", "items", "signoffs", "launch")
 ENTRY_KEYS = ("status", "by", "date", "evidence", "note", "reason", "approved_by", "expires", "value")
 SIGNOFF_KEYS = ("name", "date")

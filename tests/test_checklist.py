@@ -8,7 +8,6 @@ conditional flag, criterion and line, role ids, and the lines that get warnings)
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
