@@ -43,6 +43,8 @@ def on_page_context(context, page, config, nav):
     full = getattr(page, "readiness_html", None)
     if full is not None:
         page.content = full
+        page.readiness_html = None  # one copy of a large page is enough; MkDocs keeps every page in memory
+        page.readiness_prerendered = True
     return context
 
 
@@ -57,7 +59,7 @@ def _hold_back_rows(output, page, config):
     rows that readiness rendered with no asset in them (user Markdown never renders images). It checks the
     page's theme chrome and summary; the rows are put back afterwards, unchanged.
     """
-    if getattr(page, "readiness_html", None) is None:
+    if not getattr(page, "readiness_prerendered", False):
         return output
     start = output.find("<!--/rd-summary-->")
     end = output.find("</article>", start)
@@ -70,7 +72,10 @@ def _hold_back_rows(output, page, config):
 @event_priority(-60)
 def _put_back_rows(output, page, config):
     rows = getattr(page, "readiness_rows", None)
-    return output if rows is None else output.replace(_HOLE, rows, 1)
+    if rows is None:
+        return output
+    page.readiness_rows = None
+    return output.replace(_HOLE, rows, 1)
 
 
 on_post_page = CombinedEvent(_hold_back_rows, _put_back_rows)
