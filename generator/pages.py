@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 import dataclasses
 
@@ -291,9 +291,11 @@ PAGES: list[Callable[[SiteData], Iterable[Output]]] = [
 ]
 
 
-def site_outputs(site: SiteData) -> list[Output]:
-    """Every output of every page type, in a stable order."""
-    return [out for page in PAGES for out in page(site)]
+def site_outputs(site: SiteData) -> Iterator[Output]:
+    """Every output of every page type, in a stable order; made one at a time, so a page's context is
+    dropped once the page is written instead of every release's rows staying in memory together."""
+    for page in PAGES:
+        yield from page(site)
 
 
 def nav(site: SiteData) -> list:

@@ -105,3 +105,29 @@ def test_example_site_builds(tmp_path):
         assert (site / "releases" / name / "index.html").is_file(), name
     assert (site / "search" / "search_index.js").is_file()  # offline search index
     assert (site / "assets" / "javascripts" / "iframe-worker" / "shim.js").is_file()
+
+
+@pytest.mark.slow
+def test_a_fully_recorded_release_page_stays_under_150_kb(tmp_path):
+    """Every item of the production checklist with who, when, evidence and a note: the heaviest real page."""
+    from generator.checklist import load_checklist
+
+    root = tmp_path / "heavy"
+    (root / "checklists").mkdir(parents=True)
+    (root / "results").mkdir()
+    (root / "checklists" / "production.md").write_bytes((ROOT / "checklists" / "production.md").read_bytes())
+    checklist, _ = load_checklist(root / "checklists" / "production.md")
+    lines = ['release: "9.9.0"', "items:"]
+    for n, item in enumerate(checklist.items):
+        if item.criterion:
+            lines.append(f"  {item.id}: {{value: {item.criterion.threshold / 2:g}, by: Mara Lindqvist, "
+                         f"date: 2026-11-20, evidence: https://ci.lumen.example/runs/{100000 + n}}}")
+        else:
+            lines.append(f"  {item.id}: {{status: done, by: Mara Lindqvist, date: 2026-11-20, "
+                         f"evidence: https://ci.lumen.example/runs/{100000 + n}, note: Checked in staging.}}")
+    (root / "results" / "9.9.0.yaml").write_text("\n".join(lines) + "\n")
+    site = tmp_path / "site"
+    result = build(root, site)
+    assert result.exit_code == 0, result.output
+    size = (site / "releases" / "9.9.0" / "index.html").stat().st_size
+    assert size < 150 * 1024, f"{size} bytes"
