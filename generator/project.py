@@ -17,7 +17,7 @@ from generator.ids import release_name_problem
 from generator.merge import evaluate, release_order
 from generator.model import Checklist, Evaluation, Release
 from generator.provenance import ChecklistRevision, History, Repository
-from generator.results import _parse, _Reader, _Scalar, _Seq, plain_data, read_results_bytes
+from generator.results import _parse, _Reader, _Scalar, _Seq, plain_data, read_results_bytes, signoff_lines
 
 CONFIG_FILE = "readiness.yml"
 CONFIG_KEYS = ("site_name", "site_description", "site_url", "repo_url", "copyright", "audit")
@@ -234,7 +234,7 @@ def load_project(root: Path) -> Project:
             if release is not None:
                 releases.append(release)
                 versions[release.name] = view[release.checklist]
-                histories[release.name] = history.file(shown, {s.role: s.location.line for s in release.signoffs})
+                histories[release.name] = history.file(shown, _committed_signoff_lines(history, shown, release))
     problems.raise_if_errors()
     histories = _edits_after_signoff(history, histories, {r.name: r.path for r in releases}, root)
     return Project(root, config, checklists, tuple(releases), tuple(problems.warnings), versions, histories,
@@ -321,6 +321,17 @@ def _changed_keys(before: Optional[bytes], after: Optional[bytes]) -> tuple[str,
         return ("(file)",) if a != b else ()
     keys = sorted((set(a) | set(b)) - {"launch"})
     return tuple(k for k in keys if a.get(k) != b.get(k))
+
+
+def _committed_signoff_lines(history: History, rel: str, release: Release) -> dict[str, int]:
+    """Lines of the sign-offs in the committed version of a results file (the working tree's if it is clean)."""
+    if not history.dirty(rel):
+        return {s.role: s.location.line for s in release.signoffs}
+    commits = history.commits(rel)
+    if not commits:
+        return {}
+    data = history.contents([(commits[0].sha, rel)]).get((commits[0].sha, rel))
+    return signoff_lines(data.decode("utf-8", "replace")) if data else {}
 
 
 def _last_commit(history: History, rel: str) -> Optional[str]:

@@ -99,15 +99,24 @@ class Git:
         date = self.run("log", "-1", "--format=%cI", head).strip()
         return Repository(True, "", head, dt.datetime.fromisoformat(date), shallow)
 
-    def blame_lines(self, path: str) -> dict[int, str]:
-        """Line number -> sha of the commit that last wrote it (committed content only)."""
+    def blame_lines(self, path: str, skip_boundary: bool = False) -> dict[int, str]:
+        """Line number (in HEAD's version) -> sha of the commit that last wrote it.
+
+        In a shallow clone git blames every older line on the clone's boundary commit, which did not
+        write them; with `skip_boundary` those lines are left out rather than credited to it.
+        """
         out = self.run("blame", "--porcelain", "HEAD", "--", path)
         lines: dict[int, str] = {}
+        boundary: set[str] = set()
+        current = ""
         for row in out.splitlines():
             parts = row.split(" ")
             if len(parts) >= 3 and len(parts[0]) == 40 and all(c in "0123456789abcdef" for c in parts[0]):
-                lines[int(parts[2])] = parts[0]
-        return lines
+                current = parts[0]
+                lines[int(parts[2])] = current
+            elif row == "boundary":
+                boundary.add(current)
+        return {n: sha for n, sha in lines.items() if not (skip_boundary and sha in boundary)}
 
 
 class GitError(Exception):
@@ -164,14 +173,18 @@ class History:
         return not self.repo.available or path in self._dirty or path not in self._commits
 
     def file(self, path: str, signoff_lines: dict[str, int]) -> FileHistory:
-        """A results file's commits, and the commit behind each sign-off line (blame of the committed file)."""
+        """A results file's commits, and the commit behind each sign-off line (blame of the committed file).
+
+        `signoff_lines` are line numbers in HEAD's version of the file (for a file with uncommitted changes
+        the caller reads them from that version), so blame answers for the sign-offs as committed.
+        """
         commits = self.commits(path)
         dirty = self.dirty(path)
         recorded: dict[str, Commit] = {}
-        if commits and signoff_lines and not dirty:
+        if commits and signoff_lines:
             by_sha = {c.sha: c for c in commits}
             try:
-                blame = self.git.blame_lines(path)
+                blame = self.git.blame_lines(path, skip_boundary=self.repo.shallow)
             except GitError:
                 blame = {}
             for role, line in signoff_lines.items():

@@ -191,6 +191,17 @@ def plain_data(text: str) -> object:
     return convert(node) if node is not None else None
 
 
+def signoff_lines(text: str) -> dict[str, int]:
+    """Role id -> the line of its entry under `signoffs:`, in a results text (no validation)."""
+    node = _parse(text, "-", Problems())
+    if not isinstance(node, _Map):
+        return {}
+    for key, value in node.pairs:
+        if isinstance(key, _Scalar) and key.value == "signoffs" and isinstance(value, _Map):
+            return {k.value: k.loc.line for k, _ in value.pairs if isinstance(k, _Scalar)}
+    return {}
+
+
 # --- typed reading of nodes ------------------------------------------------------
 
 
