@@ -711,14 +711,14 @@ def check_only_touched(before: str, after: str, touched: dict[str, set]) -> None
 
 
 def write_results(path: Path, shown: str, original: bytes, text: str,
-                  checklists: dict[str, Checklist]) -> Release:
+                  checklists: dict[str, Checklist], product: str = "") -> Release:
     """Write `text` over the results file only if the strict loader accepts it; atomic (temp file + rename)."""
     tmpdir = tempfile.mkdtemp(prefix=".readiness-", dir=path.parent)
     try:
         tmp = Path(tmpdir) / path.name
         tmp.write_bytes(text.encode("utf-8"))
         problems = Problems()
-        release = load_release(tmp, shown, checklists, problems)
+        release = load_release(tmp, shown, checklists, problems, product=product)
         if problems.errors or release is None:
             problems.error(Location(shown), "the changed file would not pass the strict loader "
                            "(see the other messages); it was left as it was")
@@ -890,7 +890,7 @@ def record_results(root: Path, release_name: str, reports: dict[str, Path], item
         check_only_touched(original.decode("utf-8"), text, {"items": {c.target for c in result.changes}})
     except EditError as exc:
         raise InputError([Problem(Location(shown), f"cannot record into this file exactly: {exc}")])
-    write_results(path, shown, original, text, project.checklists)
+    write_results(path, shown, original, text, project.checklists, release.product)
     return result
 
 

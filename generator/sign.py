@@ -130,7 +130,7 @@ def sign_release(root: Path, release_name: str, role: str, force: bool, reason: 
         check_only_touched(text, new_text, {"signoffs": {role}})
     except EditError as exc:
         raise InputError([Problem(Location(release.path), f"cannot sign into this file exactly: {exc}")])
-    after = write_results(path, release.path, original, new_text, project.checklists)
+    after = write_results(path, release.path, original, new_text, project.checklists, release.product)
     evaluated = evaluate(after, checklist)
     return Signed(release.path, release.name, role, name, today, forced, evaluated.verdict, evaluated.unsigned)
 

@@ -78,3 +78,19 @@ def test_bad_product_folder_name_is_an_error(multi):
     result = run("check", "--root", str(multi))
     assert result.exit_code == 1
     assert "results/we b:1:1: product folder: name `we b` has ` ` (U+0020 SPACE)" in result.output
+
+
+def test_record_and_sign_in_a_product_folder(multi, tmp_path):
+    """web/2.0.0 names no checklist: it gets checklists/web.md from its folder, also when rewritten."""
+    import subprocess
+
+    from conftest import FIXTURES as F
+
+    subprocess.run(["git", "init", "-q", str(multi)], check=True)
+    subprocess.run(["git", "-C", str(multi), "config", "user.name", "Ada Lovelace"], check=True)
+    report = F / "reports" / "junit-pass.xml"
+    result = run("record", "web/2.0.0", "--junit", str(report), "--item", "security/https-enforced",
+                 "--root", str(multi))
+    assert result.exit_code == 0, result.output
+    assert "checklist:" not in (multi / "results" / "web" / "2.0.0.yaml").read_text()
+    assert run("check", "--root", str(multi)).exit_code == 0
