@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Optional
-
-import dataclasses
 
 from generator import __version__
 from generator.analyse import DIFF_SECTIONS, Diff, diffs, signers
@@ -122,7 +121,7 @@ def dashboard(site: SiteData) -> Iterable[Output]:
     products = [(product_label(p), product_slug(p), site.latest_of(p)) for p in site.products]
     single = len(site.products) <= 1
     yield _page("index.md", "dashboard.md.j2", site, latest=site.latest, products=products, single=single,
-                evaluations=site.newest_first, charts=_headline(site, site.products[0]) if single else [],
+                evaluations=site.newest_first, charts=_headline(site, site.products[0]) if single and site.products else [],
                 trends="trends/index.md", heading=site.config["site_name"])
     if not single:
         for p in site.products:

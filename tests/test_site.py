@@ -131,3 +131,13 @@ def test_a_fully_recorded_release_page_stays_under_150_kb(tmp_path):
     assert result.exit_code == 0, result.output
     size = (site / "releases" / "9.9.0" / "index.html").stat().st_size
     assert size < 150 * 1024, f"{size} bytes"
+
+
+def test_a_repository_without_results_builds(project, tmp_path):
+    for path in (project / "results").glob("*.yaml"):
+        path.unlink()
+    site = tmp_path / "site"
+    result = build(project, site)
+    assert result.exit_code == 0, result.output
+    assert "No results files yet" in (site / "index.html").read_text()
+    assert (site / "trends" / "index.html").is_file() and (site / "audit" / "index.html").is_file()
