@@ -47,12 +47,14 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
 
 def generator_time(history: Path) -> tuple[float, float]:
     """Seconds to load, evaluate and render every page without MkDocs, and seconds for the charts alone."""
+    from generator.cli_common import tune_gc
     from generator.merge import default_today
     from generator.pages import SiteData, site_outputs
     from generator.project import load_project
     from generator.site import render_outputs
 
     os.environ.update(ENV)
+    tune_gc()  # as the command line does
     start = time.perf_counter()
     project = load_project(history)
     site = SiteData.of_project(project, default_today())

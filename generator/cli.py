@@ -9,7 +9,7 @@ from typing import Optional
 import click
 
 from generator import __version__
-from generator.cli_common import EXIT_INPUT, handles_input_errors, root_option
+from generator.cli_common import EXIT_INPUT, handles_input_errors, root_option, tune_gc
 from generator.cli_evidence import record, sign
 from generator.cli_workflow import schema_command
 from generator.errors import UsageError, printable
@@ -140,6 +140,7 @@ def serve(dev_addr: str, root: Path) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    tune_gc()
     try:
         cli(standalone_mode=True)
     except KeyboardInterrupt:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import sys
 from pathlib import Path
 
@@ -12,6 +13,13 @@ from generator.errors import InputError, UsageError, printable
 
 EXIT_INPUT = 1
 EXIT_USAGE = 2
+
+
+def tune_gc() -> None:
+    """Collect cycles less often: a build keeps hundreds of thousands of long-lived objects (every item of
+    every release), and with the default thresholds the collector rescans them again and again, which made
+    loading 1,000 releases take twice as long as 300 x 3.3 (measured with bench/bench.py)."""
+    gc.set_threshold(100_000, 50, 1000)
 
 
 def _print_problems(problems, err: bool = True) -> None:
