@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import re
 import zoneinfo
@@ -107,27 +108,26 @@ def _parse(text: str, path: str, problems: Problems) -> Optional[_Node]:
     refused = False
     documents = 0
     seen_alias = seen_anchor = False
-    for ev in events:
-        loc = _loc(path, ev.start_mark)
+    for ev in events:  # locations are made only for the events that are reported
         if isinstance(ev, yaml.DocumentStartEvent):
             documents += 1
             if documents == 2:
-                problems.error(loc, "more than one YAML document; keep one results document per file")
+                problems.error(_loc(path, ev.start_mark), "more than one YAML document; keep one results document per file")
                 refused = True
         if isinstance(ev, yaml.AliasEvent):
             # Only the first is reported: an alias bomb would otherwise give thousands of lines.
             if not seen_alias:
-                problems.error(loc, f"YAML alias `*{ev.anchor}` is not allowed; write the value out in full")
+                problems.error(_loc(path, ev.start_mark), f"YAML alias `*{ev.anchor}` is not allowed; write the value out in full")
             seen_alias = refused = True
         elif getattr(ev, "anchor", None):
             if not seen_anchor:
-                problems.error(loc, f"YAML anchor `&{ev.anchor}` is not allowed; write values out in full")
+                problems.error(_loc(path, ev.start_mark), f"YAML anchor `&{ev.anchor}` is not allowed; write values out in full")
             seen_anchor = refused = True
         tag = getattr(ev, "tag", None)
         if tag is not None:
             # Only explicit tags reach events (`!!python/object`, `!!str`, `!custom`); none are needed.
             shown = "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
-            problems.error(loc, f"YAML tag `{shown}` is not allowed; remove it")
+            problems.error(_loc(path, ev.start_mark), f"YAML tag `{shown}` is not allowed; remove it")
             refused = True
     if refused:
         return None
@@ -155,6 +155,12 @@ def _build(events: list, path: str) -> Optional[_Node]:
             pending_key[-1] = None
 
     for ev in events:
+        if isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            stack.pop()
+            pending_key.pop()
+            continue
+        if not isinstance(ev, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            continue
         loc = _loc(path, ev.start_mark)
         if isinstance(ev, yaml.ScalarEvent):
             attach(_Scalar(ev.value, not ev.style, loc, ev.style in ("|", ">")))  # libyaml gives "" for plain, PyYAML None
@@ -168,9 +174,6 @@ def _build(events: list, path: str) -> Optional[_Node]:
             attach(node)
             stack.append(node)
             pending_key.append(None)
-        elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            stack.pop()
-            pending_key.pop()
     return root
 
 
@@ -217,13 +220,17 @@ def did_you_mean(word: str, choices, n: int = 1) -> str:
 
 def _yaml11_type(node: _Scalar) -> Optional[str]:
     """What a YAML 1.1 reader would make of a plain scalar, if not a string: 'a boolean', 'a number'..."""
-    if not node.plain:
-        return None
-    if node.value == "" or node.value in ("~", "null", "Null", "NULL"):
+    return _plain_type(node.value) if node.plain else None
+
+
+@functools.lru_cache(maxsize=65536)
+def _plain_type(value: str) -> Optional[str]:
+    """The YAML 1.1 type of a plain scalar's text; cached, as statuses, names and dates repeat in every file."""
+    if value == "" or value in ("~", "null", "Null", "NULL"):
         return "empty"
-    if _YAML11_BOOL.match(node.value):
+    if _YAML11_BOOL.match(value):
         return "a boolean"
-    tag = _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False))
+    tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
     return {
         "tag:yaml.org,2002:int": "a number",
         "tag:yaml.org,2002:float": "a number",
