@@ -117,6 +117,11 @@ def release_csv(e: Evaluation) -> str:
     return buf.getvalue()
 
 
+def dumps_compact(data) -> str:
+    """JSON without indentation: the C encoder does it, many times faster (one file per release)."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
 def dumps(data) -> str:
     """Stable JSON text: sorted keys would reorder the documented shape, so insertion order is kept."""
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -11,7 +11,7 @@ from generator import __version__
 from generator.analyse import DIFF_SECTIONS, Diff, diffs, signers
 from generator.audit import RULES, AuditContext, audit
 from generator.charts import all_charts
-from generator.exports import dumps, findings_json, release_csv, release_json, releases_csv, releases_json
+from generator.exports import dumps, dumps_compact, findings_json, release_csv, release_json, releases_csv, releases_json
 from generator.model import Checklist, Evaluation, Item, ItemResult
 from generator.provenance import Repository
 
@@ -255,7 +255,7 @@ def data_exports(site: SiteData) -> Iterable[Output]:
     yield Output("data/releases.csv", text=releases_csv(evaluations))
     yield Output("data/findings.json", text=dumps(findings_json(site.findings, len(evaluations))))
     for e in evaluations:
-        yield Output(f"data/releases/{e.release.name}.json", text=dumps(release_json(e)))
+        yield Output(f"data/releases/{e.release.name}.json", text=dumps_compact(release_json(e)))
         yield Output(f"data/releases/{e.release.name}.csv", text=release_csv(e))
 
 
