@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: site test test-fast serve check lock regold fuzz screenshots clean
+.PHONY: site test test-fast serve check lock regold fuzz screenshots bench clean
 
 EXAMPLE ?= build/example
 
@@ -38,6 +38,9 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
 
 screenshots: site $(VENV)/.dev  ## the README's screenshots of the example site (needs Debian's chromium)
 	$(BIN)/python docs/screenshots.py site docs/img
+
+bench: $(VENV)/.runtime  ## benchmark on synthetic histories against a bare mkdocs baseline (SIZES=100,1000 RUNS=3)
+	$(BIN)/python bench/bench.py --sizes $(or $(SIZES),100,1000) --runs $(or $(RUNS),3)
 
 lock:  ## re-pin requirements*.lock from requirements*.in (needs pip-tools)
 	pip-compile -q --strip-extras --allow-unsafe --no-header -o requirements.lock requirements.in

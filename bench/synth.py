@@ -13,6 +13,20 @@ ROOT = Path(__file__).resolve().parent.parent
 PEOPLE = ["Mara Lindqvist", "Jonas Weber", "Priya Nair", "Sam Hartley", "Elena Ruiz", "David Okafor"]
 
 
+def release_name(n: int) -> str:
+    return f"{n // 100 + 1}.{(n // 10) % 10}.{n % 10}"
+
+
+def add_release(dest: Path, n: int) -> str:
+    """One more results file, as a team adds its next release: most items done, not launched yet."""
+    checklist, _ = load_checklist(dest / "checklists" / "production.md")
+    name = release_name(n)
+    lines = [f'release: "{name}"', "checklist: production", "items:"]
+    lines += [f"  {section.id}: done" for section in checklist.sections]
+    (dest / "results" / f"{name}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return name
+
+
 def write_history(dest: Path, releases: int, seed: int = 7) -> list[str]:
     """Write checklists/production.md and `releases` results files into `dest`; returns the release names."""
     rnd = random.Random(seed)
@@ -23,7 +37,7 @@ def write_history(dest: Path, releases: int, seed: int = 7) -> list[str]:
     names = []
     day = dt.date(2020, 1, 6)
     for n in range(releases):
-        name = f"{n // 100 + 1}.{(n // 10) % 10}.{n % 10}"
+        name = release_name(n)
         names.append(name)
         launched = n < releases - 1
         lines = [f'release: "{name}"', "checklist: production", "items:"]

@@ -14,6 +14,7 @@ import re
 
 from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.toc import get_toc
+from mkdocs.utils.meta import get_data
 
 FLAG = "readiness_prerendered"
 _HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)<a class="headerlink"', re.DOTALL)
@@ -21,17 +22,25 @@ _SUMMARY = re.compile(r"(<h1[^>]*>.*?</h1>).*?<!--rd-summary-->(.*?)<!--/rd-summ
 _TAGS = re.compile(r"<[^>]+>")
 
 
+def _prerendered(page) -> str:
+    """The page's HTML, read again from its file when needed rather than kept: MkDocs prepares every page
+    before writing any, and a thousand large pages held as text would take hundreds of megabytes."""
+    with open(page.file.abs_src_path, encoding="utf-8-sig") as fh:
+        body, _meta = get_data(fh.read())
+    return body
+
+
 def on_page_markdown(markdown, page, config, files):
     if not page.meta.get(FLAG):
         return markdown
-    page.readiness_html = markdown
+    page.readiness_prerendered = True
     return ""
 
 
 def on_page_content(html_content, page, config, files):
-    full = getattr(page, "readiness_html", None)
-    if full is None:
+    if not getattr(page, "readiness_prerendered", False):
         return html_content
+    full = _prerendered(page)
     page.toc = get_toc(_toc_tokens(full))
     summary = _SUMMARY.search(full)
     # Search (at the default priority) indexes what this returns; the full page is put back afterwards.
@@ -40,11 +49,8 @@ def on_page_content(html_content, page, config, files):
 
 @event_priority(-100)
 def on_page_context(context, page, config, nav):
-    full = getattr(page, "readiness_html", None)
-    if full is not None:
-        page.content = full
-        page.readiness_html = None  # one copy of a large page is enough; MkDocs keeps every page in memory
-        page.readiness_prerendered = True
+    if getattr(page, "readiness_prerendered", False):
+        page.content = _prerendered(page)
     return context
 
 
@@ -74,7 +80,10 @@ def _put_back_rows(output, page, config):
     rows = getattr(page, "readiness_rows", None)
     if rows is None:
         return output
+    # The page is written from what this returns; search indexed its summary earlier. MkDocs would keep
+    # the content of every page until the end of the build, hundreds of megabytes for a long history.
     page.readiness_rows = None
+    page.content = None
     return output.replace(_HOLE, rows, 1)
 
 
