@@ -4,18 +4,24 @@ Release pages are large tables already rendered by readiness's templates. MkDocs
 Python-Markdown's raw-HTML handling over them and Material's search would parse all of it; here the
 Markdown step gets an empty string, the table of contents comes from the headings' ids, and search
 indexes only the page's summary (between `<!--rd-summary-->` markers) instead of every table cell.
+Markdown pages (dashboard, releases, trends, ...) hand their large HTML blocks over after a STASH marker
+(see render.py): Markdown sees placeholders, and the blocks are put back into the converted page.
 Loaded by MkDocs from the `hooks:` setting that site.py writes; it keeps no state between builds.
 """
 
 from __future__ import annotations
 
 import html
+import logging
 import re
 
 from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils.meta import get_data
 
+from generator.render import FRAGMENT, PLACEHOLDER, STASH
+
+log = logging.getLogger("mkdocs.hooks.readiness")
 FLAG = "readiness_prerendered"
 _HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)<a class="headerlink"', re.DOTALL)
 _SUMMARY = re.compile(r"(<h1[^>]*>.*?</h1>).*?<!--rd-summary-->(.*?)<!--/rd-summary-->", re.DOTALL)
@@ -32,14 +38,30 @@ def _prerendered(page) -> str:
 
 def on_page_markdown(markdown, page, config, files):
     if not page.meta.get(FLAG):
-        return markdown
+        text, mark, held = markdown.partition(f"\n{STASH}\n")
+        if mark:
+            parts = FRAGMENT.split(held)  # "", number, "-search" or None, block, number, ...
+            page.readiness_stash = {int(n): (bool(search), block[:-1] if block.endswith("\n") else block)
+                                    for n, search, block in zip(parts[1::3], parts[2::3], parts[3::3])}
+        return text
     page.readiness_prerendered = True
     return ""
 
 
+def _put_back(html_content: str, page, search: bool) -> str:
+    """Replace the placeholders of held-back blocks (only those marked for search, when `search`)."""
+    held = getattr(page, "readiness_stash", None) or {}
+    for n, (for_search, block) in list(held.items()):
+        mark = PLACEHOLDER.format(n)
+        if (for_search or not search) and mark in html_content:
+            html_content = html_content.replace(mark, block, 1)
+            del held[n]
+    return html_content
+
+
 def on_page_content(html_content, page, config, files):
     if not getattr(page, "readiness_prerendered", False):
-        return html_content
+        return _put_back(html_content, page, search=True)
     full = _prerendered(page)
     page.toc = get_toc(_toc_tokens(full))
     summary = _SUMMARY.search(full)
@@ -51,6 +73,10 @@ def on_page_content(html_content, page, config, files):
 def on_page_context(context, page, config, nav):
     if getattr(page, "readiness_prerendered", False):
         page.content = _prerendered(page)
+    elif getattr(page, "readiness_stash", None):
+        page.content = _put_back(page.content, page, search=False)
+        if page.readiness_stash:  # a placeholder Markdown did not keep as it was: fail rather than lose a table
+            log.warning("readiness: %s lost %d held-back HTML blocks", page.file.src_uri, len(page.readiness_stash))
     return context
 
 

@@ -16,6 +16,12 @@ TEMPLATES = Path(__file__).parent / "templates"
 URL_SCHEMES = {"http", "https", "mailto"}
 # Characters Python-Markdown gives meaning to; escaping them keeps user text literal in Markdown context.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
+# A Markdown page's large HTML blocks follow its text after STASH, each after a FRAGMENT marker; the text
+# keeps a placeholder per block. mkdocs_hooks.py puts them back after Python-Markdown, which would
+# otherwise re-parse every table row of a long history (seconds per page at a thousand releases).
+STASH = "<!--rd-stash-->"
+PLACEHOLDER = "<!--rd-stash-{}-->"
+FRAGMENT = re.compile(r"<!--rd-fragment-(\d+)(-search)?-->\n")
 
 
 @functools.lru_cache(maxsize=1)
@@ -50,6 +56,24 @@ def markdown_text(text: str) -> Markup:
     return Markup(escaped)
 
 
+@jinja2.pass_context
+def stash(context, html: str, search: bool = False) -> Markup:
+    """Hold back a large HTML block from Markdown: a placeholder here, the block after the page's text.
+
+    `search=True` blocks are put back before MkDocs' search indexes the page, the others after it."""
+    blocks = context["_stash"]
+    blocks.append((search, str(html).strip("\n")))
+    return Markup(PLACEHOLDER.format(len(blocks) - 1) + "\n")  # a line of its own: Markdown reads on after it
+
+
+def _with_stash(text: str, blocks: list) -> str:
+    if not blocks:
+        return text
+    held = "".join(f"<!--rd-fragment-{i}{'-search' if search else ''}-->\n{html}\n"
+                   for i, (search, html) in enumerate(blocks))
+    return f"{text.rstrip()}\n\n{STASH}\n{held}"
+
+
 def percent(value: float) -> str:
     """A progress percentage as displayed: one decimal."""
     return f"{value:.1f} %"
@@ -77,6 +101,7 @@ def environment() -> jinja2.Environment:
         md_block=markdown_block,
         md_inline=markdown_inline,
         md_text=markdown_text,
+        stash=stash,
         percent=percent,
         css=css_token,
         escape_attr=html.escape,
@@ -86,4 +111,6 @@ def environment() -> jinja2.Environment:
 
 def render(template: str, context: dict) -> str:
     """Render one template with its context."""
-    return environment().get_template(template).render(**context)
+    blocks: list = []
+    text = environment().get_template(template).render(**context, _stash=blocks)
+    return _with_stash(text, blocks)

@@ -141,3 +141,32 @@ def test_a_repository_without_results_builds(project, tmp_path):
     assert result.exit_code == 0, result.output
     assert "No results files yet" in (site / "index.html").read_text()
     assert (site / "trends" / "index.html").is_file() and (site / "audit" / "index.html").is_file()
+
+
+def test_held_back_tables_come_back_in_place_and_only_searchable_ones_are_indexed(project, tmp_path):
+    """Markdown pages hand their large tables to MkDocs past Python-Markdown (render.stash); each is put back
+    where its placeholder was, and search indexes the sign-off and audit tables but not the release lists."""
+    site = tmp_path / "site"
+    assert build(project, site).exit_code == 0
+    for page in site.rglob("*.html"):
+        assert "rd-stash" not in page.read_text() and "rd-fragment" not in page.read_text(), page
+    index = (site / "index.html").read_text()
+    assert index.index('id="releases"') < index.index('class="rd-table rd-releases"') < index.index("Exports:")
+    assert index.index('id="chart-progress"') < index.index("All charts, with their numbers")
+    audit = (site / "audit" / "index.html").read_text()
+    assert audit.index('class="rd-table rd-findings"') < audit.index('id="rules"')
+    search = json.loads((site / "search" / "search_index.json").read_text())["docs"]
+    text = {d["location"]: d["text"] for d in search}
+    assert "Grace Hopper" in " ".join(t for loc, t in text.items() if loc.startswith("signoffs/"))
+    dashboard = " ".join(t for loc, t in text.items() if loc in ("", "#releases"))
+    assert "not launched" not in dashboard and "1.1.0" not in dashboard
+
+
+def test_a_lost_placeholder_fails_the_build(project, tmp_path, monkeypatch):
+    """If Markdown ever swallowed a placeholder, the table would silently vanish; the build fails instead."""
+    from generator import render
+
+    monkeypatch.setattr(render, "PLACEHOLDER", "`rd-stash-{}`")  # Markdown turns this into <code>
+    result = build(project, tmp_path / "site")
+    assert result.exit_code == 1
+    assert "lost 1 held-back HTML block" in result.output
