@@ -17,13 +17,76 @@ def _plugins() -> tuple:
         return tuple(p for p in get_plugins() if type(p).__name__ not in _SKIPPED)
 
 
+# Every keyword of detect-secrets' KeywordDetector contains one of these (it matches case-insensitively,
+# and casefold maps the look-alikes its regexes treat as equal, such as U+017F for s, to ASCII).
+_KEYWORD_PARTS = ("key", "pass", "pwd", "secret", "contrase")
+
+
+def _has_keyword(line: str) -> bool:
+    folded = line.casefold()
+    return any(part in folded for part in _KEYWORD_PARTS)
+
+
+def _quoted(line: str) -> bool:
+    return '"' in line or "'" in line
+
+
+def _always(line: str) -> bool:
+    return True
+
+
+@functools.lru_cache(maxsize=1)
+def _gated() -> tuple:
+    """Each plugin with a cheap test that holds for every line it could report (most values pass none).
+
+    A detector reports only what its regular expressions match, so a line none of them can match is
+    skipped without the detector's per-line machinery: a long history has a hundred thousand unique
+    evidence links, and scanning each with every detector took seconds. tests/test_secrets.py checks
+    that the gated scan finds exactly what the full scan finds.
+    """
+    from detect_secrets.plugins.base import RegexBasedDetector
+    from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
+    from detect_secrets.plugins.jwt import JwtTokenDetector
+    from detect_secrets.plugins.keyword import KeywordDetector
+
+    out = []
+    for plugin in _plugins():
+        kind = type(plugin)
+        if kind is KeywordDetector and plugin.keyword_exclude is None:
+            gate = _has_keyword
+        elif isinstance(plugin, HighEntropyStringsPlugin) and kind.analyze_string is HighEntropyStringsPlugin.analyze_string:
+            gate = _quoted  # it looks only at quoted strings unless asked for an eager search
+        elif isinstance(plugin, RegexBasedDetector) and (kind.analyze_string is RegexBasedDetector.analyze_string
+                                                         or kind is JwtTokenDetector):
+            gate = functools.partial(_any_match, tuple(plugin.denylist))
+        else:
+            gate = _always
+        out.append((plugin, gate))
+    return tuple(out)
+
+
+def _any_match(patterns: tuple, line: str) -> bool:
+    return any(p.search(line) for p in patterns)
+
+
+def _scan_line(line: str, offset: int, gated: bool = True):
+    for plugin, gate in _gated():
+        if gated and not gate(line):
+            continue
+        for found in plugin.analyze_line(filename="results.yaml", line=line, line_number=offset + 1, context=None):
+            return found
+    return None
+
+
 @functools.lru_cache(maxsize=65536)
-def find_secret(text: str) -> Optional[tuple[str, str, int]]:
-    """(kind, redacted value, line offset in the text) of the first secret, or None; cached, as values repeat."""
+def find_secret(text: str, gated: bool = True) -> Optional[tuple[str, str, int]]:
+    """(kind, redacted value, line offset in the text) of the first secret, or None; cached, as values repeat.
+
+    `gated=False` runs every detector on every line (the reference the gated scan is tested against)."""
     for offset, line in enumerate(text.splitlines() or [text]):
-        for plugin in _plugins():
-            for found in plugin.analyze_line(filename="results.yaml", line=line, line_number=offset + 1, context=None):
-                return found.type, redact(_token_around(line, found.secret_value or line)), offset
+        found = _scan_line(line, offset, gated)
+        if found is not None:
+            return found.type, redact(_token_around(line, found.secret_value or line)), offset
     return None
 
 
