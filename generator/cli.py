@@ -82,13 +82,15 @@ def new(release: str, checklist_name: Optional[str], from_release: Optional[str]
 @click.option("-d", "--site-dir", type=click.Path(path_type=Path), default=None,
               help="Where to put the site (relative to the current directory); default <root>/site.")
 @click.option("--strict", is_flag=True, help="Treat readiness's own warnings as errors.")
+@click.option("--no-cache", is_flag=True,
+              help="Load and render everything afresh, without the build cache in ~/.cache/readiness.")
 @root_option
 @handles_input_errors
-def build(site_dir: Optional[Path], strict: bool, root: Path) -> None:
+def build(site_dir: Optional[Path], strict: bool, no_cache: bool, root: Path) -> None:
     """Check the inputs, generate the pages and run `mkdocs build --strict`."""
     from generator.terminal import build_with_progress
 
-    build_with_progress(root, site_dir or root / "site", strict)
+    build_with_progress(root, site_dir or root / "site", strict, use_cache=not no_cache)
 
 
 @cli.command("audit")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional, Union
 
 from generator import __version__
 from generator.analyse import DIFF_SECTIONS, Diff, diffs, signers
 from generator.audit import RULES, AuditContext, audit
+from generator.cache import key as cache_key
 from generator.charts import all_charts
 from generator.exports import dumps, dumps_compact, findings_json, release_csv, release_json, releases_csv, releases_json
 from generator.model import Checklist, Evaluation, Item, ItemResult
@@ -22,9 +24,11 @@ class Output:
 
     path: str  # relative to the docs directory, with forward slashes
     template: Optional[str] = None
-    context: dict = field(default_factory=dict)
+    context: Union[dict, Callable[[], dict]] = field(default_factory=dict)  # or a function, called if rendered
     text: Optional[str] = None
     front: Optional[dict] = None  # front matter for a pre-rendered HTML page (see mkdocs_hooks.py)
+    make: Optional[Callable[[], str]] = None  # ready-made text, made only when the cache does not have it
+    key: Optional[str] = None  # hash of everything the output is made from: its build-cache entry (cache.py)
 
 
 @dataclass(frozen=True)
@@ -208,23 +212,52 @@ def why(e: Evaluation) -> list[Why]:
     return out
 
 
-def release_pages(site: SiteData) -> Iterable[Output]:
-    findings: dict[str, list] = {}
+def _findings_by_release(site: SiteData) -> dict[Optional[str], list]:
+    out: dict[Optional[str], list] = {}
     for f in site.findings:
-        findings.setdefault(f.release, []).append(f)
+        out.setdefault(f.release, []).append(f)
+    return out
+
+
+def _release_page_inputs(site: SiteData, e: Evaluation, findings: list) -> dict:
+    """What a release page shows besides the evaluation itself. Its template sees only this, `e` and what
+    is computed from them below, so these and the evaluation's inputs are all its cache key needs."""
+    current = site.checklists.get(e.checklist.name)
+    # The page says whether provenance was available, not which commit was built: HEAD is left out, so a
+    # new commit does not change (and re-render) every release page.
+    repo = dataclasses.replace(site.repository, head=None, head_date=None)
+    return dict(diff=site.diffs.get(e.release.name, Diff(None, ())), history=site.histories.get(e.release.name),
+                repo=repo, findings=findings,
+                checklist_is_current=current is not None and current.sha256 == e.checklist.sha256)
+
+
+def release_key(site: SiteData, e: Evaluation, *extra) -> str:
+    """Cache key of a release's outputs: the evaluation's inputs (results file, checklist version, the day
+    it is evaluated on), the site settings, and `extra` (a page's other inputs); cache.key adds the
+    generator's fingerprint, so a change to code or templates makes new keys."""
+    r = e.release
+    return cache_key(r.name, r.path, r.product, r.sha256, e.checklist.name, e.checklist.sha256, e.evaluated_on,
+                     sorted(site.config.items()), *extra)
+
+
+def _release_context(site: SiteData, e: Evaluation, inputs: dict) -> dict:
+    results = {r.item.id: r for r in e.results}
+    sections = [(s, counts, _rows(s.children, results)) for (s, counts) in e.section_counts]
+    criteria = [results[i.id] for i in e.checklist.criteria]
+    path = release_path(e.release.name)
+    return dict(inputs, e=e, sections=sections, why=why(e), criteria=criteria, diff_sections=DIFF_SECTIONS,
+                base=_base(path))
+
+
+def release_pages(site: SiteData) -> Iterable[Output]:
+    findings = _findings_by_release(site)
     for e in site.evaluations:
-        results = {r.item.id: r for r in e.results}
-        sections = [(s, counts, _rows(s.children, results)) for (s, counts) in e.section_counts]
-        criteria = [results[i.id] for i in e.checklist.criteria]
-        changes: Diff = site.diffs.get(e.release.name, Diff(None, ()))
-        current = site.checklists.get(e.checklist.name)
-        page = _page(release_path(e.release.name), "release.html.j2", site, e=e, sections=sections, why=why(e),
-                     criteria=criteria, diff=changes, diff_sections=DIFF_SECTIONS,
-                     history=site.histories.get(e.release.name), repo=site.repository,
-                     checklist_is_current=current is not None and current.sha256 == e.checklist.sha256,
-                     findings=findings.get(e.release.name, []))
+        inputs = _release_page_inputs(site, e, findings.get(e.release.name, []))
+        key = release_key(site, e, "page", sorted(inputs.items()))
         # Release pages are HTML already: MkDocs takes them as they are instead of parsing them as Markdown.
-        yield dataclasses.replace(page, front={"title": f"Release {e.release.name}", PRERENDERED: True})
+        yield Output(release_path(e.release.name), "release.html.j2",
+                     functools.partial(_release_context, site, e, inputs),
+                     front={"title": f"Release {e.release.name}", PRERENDERED: True}, key=key)
 
 
 def signoffs_page(site: SiteData) -> Iterable[Output]:
@@ -255,8 +288,10 @@ def data_exports(site: SiteData) -> Iterable[Output]:
     yield Output("data/releases.csv", text=releases_csv(evaluations))
     yield Output("data/findings.json", text=dumps(findings_json(site.findings, len(evaluations))))
     for e in evaluations:
-        yield Output(f"data/releases/{e.release.name}.json", text=dumps_compact(release_json(e)))
-        yield Output(f"data/releases/{e.release.name}.csv", text=release_csv(e))
+        key = release_key(site, e, "data")
+        yield Output(f"data/releases/{e.release.name}.json", make=lambda e=e: dumps_compact(release_json(e)),
+                     key=key)
+        yield Output(f"data/releases/{e.release.name}.csv", make=functools.partial(release_csv, e), key=key)
 
 
 BADGE_COLOURS = {"YES": "#2e7d32", "NEEDS REVIEW": "#a15c00", "NO": "#c62828"}
@@ -274,7 +309,8 @@ def _badge(e: Optional[Evaluation], label: str = "readiness") -> dict:
 def badges(site: SiteData) -> Iterable[Output]:
     yield Output("badge.svg", "badge.svg.j2", _badge(site.latest))
     for e in site.evaluations:
-        yield Output(f"releases/{e.release.name}/badge.svg", "badge.svg.j2", _badge(e))
+        yield Output(f"releases/{e.release.name}/badge.svg", "badge.svg.j2", functools.partial(_badge, e),
+                     key=release_key(site, e, "badge"))
 
 
 PAGES: list[Callable[[SiteData], Iterable[Output]]] = [

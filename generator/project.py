@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from generator.cache import Cache
+from generator.cache import key as cache_key
 from generator.checklist import load_checklist, parse_checklist
 from generator.errors import InputError, Location, Problem, Problems, display_path
 from generator.ids import release_name_problem
@@ -18,6 +20,7 @@ from generator.merge import evaluate, release_order
 from generator.model import Checklist, Evaluation, Release
 from generator.provenance import ChecklistRevision, History, Repository
 from generator.results import _parse, _Reader, _Scalar, _Seq, plain_data, read_results_bytes, signoff_lines
+from generator.source import MAX_INPUT_BYTES
 
 CONFIG_FILE = "readiness.yml"
 CONFIG_KEYS = ("site_name", "site_description", "site_url", "repo_url", "copyright", "audit")
@@ -179,9 +182,11 @@ def _audit_config(reader: _Reader, node) -> dict:
     return out
 
 
-def load_project(root: Path) -> Project:
-    """Load settings, checklists and results under `root`; raises InputError listing every problem."""
-    from generator.results import load_release
+def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
+    """Load settings, checklists and results under `root`; raises InputError listing every problem.
+
+    With a `cache`, a results file whose bytes, path and checklists are those of the last build is taken
+    as that build loaded it (with its warnings) instead of being parsed and checked again."""
 
     problems = Problems()
     if not root.is_dir():
@@ -230,7 +235,7 @@ def load_project(root: Path) -> Project:
             by_folded[folded] = shown
             sha = last_commit.get(path)
             view = _ChecklistsAt(checklists, at_commit.get(sha, {}) if sha else {})
-            release = load_release(path, shown, view, problems, frozenset(broken), stems, product)
+            release = _load_release(cache, path, shown, view, problems, frozenset(broken), stems, product)
             if release is not None:
                 releases.append(release)
                 versions[release.name] = view[release.checklist]
@@ -239,6 +244,33 @@ def load_project(root: Path) -> Project:
     histories = _edits_after_signoff(history, histories, {r.name: r.path for r in releases}, root)
     return Project(root, config, checklists, tuple(releases), tuple(problems.warnings), versions, histories,
                    checklist_revisions(history, checklists), history.repo)
+
+
+def _load_release(cache: Optional[Cache], path: Path, shown: str, view: Mapping, problems: Problems,
+                  broken: frozenset, stems: dict, product: str) -> Optional[Release]:
+    """load_release, or what it gave for the same inputs in the last build."""
+    from generator.results import load_release
+
+    entry = None
+    if cache is not None:
+        try:
+            data = path.read_bytes() if path.stat().st_size <= MAX_INPUT_BYTES else None
+        except OSError:
+            data = None
+        if data is not None:
+            checklists = tuple((name, view[name].sha256) for name in view)
+            entry = cache_key("release", shown, product, hashlib.sha256(data).hexdigest(), checklists, sorted(broken))
+            hit = cache.get(entry)
+            if hit is not None:
+                release, warnings = hit
+                problems.extend(warnings)
+                return release
+    before = len(problems.items)
+    release = load_release(path, shown, view, problems, broken, stems, product)
+    added = problems.items[before:]
+    if entry is not None and release is not None and not any(p.is_error for p in added):
+        cache.put(entry, (release, tuple(added)))
+    return release
 
 
 def _result_folders(root: Path, problems: Problems) -> list[tuple[str, Path]]:

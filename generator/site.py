@@ -15,10 +15,12 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 import yaml
 
+from generator.cache import Cache
+from generator.cache import key as cache_key
 from generator.errors import InputError, Location, Problem
 from generator.pages import Output, SiteData, nav, site_outputs
 from generator.project import CONFIG_FILE
@@ -74,19 +76,43 @@ def mkdocs_config(site: SiteData, docs_dir: Path, site_dir: Path) -> dict:
     return cfg
 
 
-def render_outputs(outputs: list[Output]) -> Iterator[tuple[str, str]]:
-    """(relative path, text) for every output: templates rendered, data passed through."""
-    for out in outputs:
-        text = out.text if out.text is not None else render(out.template, out.context)
-        if out.front is not None:
-            text = "---\n" + yaml.safe_dump(out.front, sort_keys=True, allow_unicode=True) + "---\n\n" + text
-        yield out.path, text
+def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None) -> Iterator[tuple[str, str]]:
+    """(relative path, text) for every output: templates rendered, data passed through, and outputs with a
+    cache key taken from the last build when their inputs are unchanged (and stored for the next one)."""
+    store = cache.writer() if cache is not None else None
+    try:
+        for out in outputs:
+            entry = cache_key(out.path, out.key) if store is not None and out.key else None
+            text = cache.get(entry) if entry else None
+            if text is None:
+                text = _produce(out)
+                if entry:
+                    store.put(entry, text)
+            yield out.path, text
+    except BaseException:
+        if store is not None:
+            store.close(commit=False)
+        raise
+    if store is not None:
+        store.close()
 
 
-def write_docs(site: SiteData, docs_dir: Path) -> int:
+def _produce(out: Output) -> str:
+    if out.text is not None:
+        text = out.text
+    elif out.make is not None:
+        text = out.make()
+    else:
+        text = render(out.template, out.context() if callable(out.context) else out.context)
+    if out.front is not None:
+        text = "---\n" + yaml.safe_dump(out.front, sort_keys=True, allow_unicode=True) + "---\n\n" + text
+    return text
+
+
+def write_docs(site: SiteData, docs_dir: Path, cache: Optional[Cache] = None) -> int:
     """Write every page, export and asset of the site into `docs_dir`; returns the number of files."""
     count = 0
-    for rel, text in render_outputs(site_outputs(site)):
+    for rel, text in render_outputs(site_outputs(site), cache):
         target = docs_dir / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
@@ -207,7 +233,7 @@ def _source_date(epoch: Optional[int]) -> Iterator[None]:
 
 
 def build_site(site: SiteData, site_dir: Path, root: Path,
-               step: Optional[Callable[[str], None]] = None) -> int:
+               step: Optional[Callable[[str], None]] = None, cache: Optional[Cache] = None) -> int:
     """Generate, build with mkdocs into a temporary directory beside `site_dir`, then swap it in."""
     step = step or (lambda _msg: None)
     check_site_dir(site_dir, root)
@@ -217,7 +243,7 @@ def build_site(site: SiteData, site_dir: Path, root: Path,
         work = Path(tmp)
         docs, out = work / "docs", work / "site"
         step("rendering pages")
-        count = write_docs(site, docs)
+        count = write_docs(site, docs, cache)
         config_file = work / "mkdocs.yml"
         config_file.write_text(yaml.safe_dump(mkdocs_config(site, docs, out), sort_keys=False, allow_unicode=True),
                                encoding="utf-8")

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from generator.cache import Cache, NoCache
 from generator.errors import InputError, Problem
 from generator.merge import default_today
 from generator.model import Evaluation
@@ -49,22 +50,24 @@ def print_status(e: Evaluation) -> None:
     console.print(signoffs)
 
 
-def build_with_progress(root: Path, site_dir: Path, strict: bool) -> None:
+def build_with_progress(root: Path, site_dir: Path, strict: bool, use_cache: bool = True) -> None:
     """Load, check, render and build, showing each step on a terminal; warnings fail the build with --strict."""
     started = time.perf_counter()
     console = Console(stderr=True, highlight=False)
     interactive = console.is_terminal
+    cache = Cache(root) if use_cache else NoCache()
     with console.status("loading inputs", spinner="dots") if interactive else _NoStatus() as status:
-        project = load_project(root)
+        project = load_project(root, cache)
         for w in project.warnings:
             click.echo(str(w), err=True)
         if strict and project.warnings:
             raise InputError([Problem(w.location, w.message, "error") for w in project.warnings])
         site = SiteData.of_project(project, default_today())
-        count = build_site(site, site_dir, root, step=status.update)
+        count = build_site(site, site_dir, root, step=status.update, cache=cache)
     elapsed = time.perf_counter() - started
+    reused = f"; {cache.hits} of {cache.hits + cache.misses} cached parts reused" if cache.hits else ""
     console.print(f"built {len(site.evaluations)} release page(s), {count} files into {escape(str(site_dir))} "
-                  f"in {elapsed:.1f} s")
+                  f"in {elapsed:.1f} s{reused}")
 
 
 class _NoStatus:

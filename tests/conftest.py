@@ -15,11 +15,18 @@ CHROMIUM = os.environ.get("READINESS_CHROMIUM", "/usr/bin/chromium")
 FIXED_EPOCH = "1795824000"
 
 
+@pytest.fixture(scope="session")
+def cache_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("readiness-cache")
+
+
 @pytest.fixture(autouse=True)
-def fixed_date(monkeypatch):
-    """Every test evaluates unlaunched releases on the same day, so results do not change with the calendar."""
+def fixed_date(monkeypatch, cache_root):
+    """Every test evaluates unlaunched releases on the same day, so results do not change with the calendar;
+    build caches go to a directory of the test session instead of the user's."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", FIXED_EPOCH)
     monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(cache_root))
 
 
 @pytest.fixture
