@@ -29,6 +29,7 @@ class Output:
     front: Optional[dict] = None  # front matter for a pre-rendered HTML page (see mkdocs_hooks.py)
     make: Optional[Callable[[], str]] = None  # ready-made text, made only when the cache does not have it
     key: Optional[str] = None  # hash of everything the output is made from: its build-cache entry (cache.py)
+    static: bool = False  # a file no page links to through Markdown: placed in the site beside MkDocs' output
 
 
 @dataclass(frozen=True)
@@ -290,8 +291,9 @@ def data_exports(site: SiteData) -> Iterable[Output]:
     for e in evaluations:
         key = release_key(site, e, "data")
         yield Output(f"data/releases/{e.release.name}.json", make=lambda e=e: dumps_compact(release_json(e)),
-                     key=key)
-        yield Output(f"data/releases/{e.release.name}.csv", make=functools.partial(release_csv, e), key=key)
+                     key=key, static=True)
+        yield Output(f"data/releases/{e.release.name}.csv", make=functools.partial(release_csv, e), key=key,
+                     static=True)
 
 
 BADGE_COLOURS = {"YES": "#2e7d32", "NEEDS REVIEW": "#a15c00", "NO": "#c62828"}
@@ -310,7 +312,7 @@ def badges(site: SiteData) -> Iterable[Output]:
     yield Output("badge.svg", "badge.svg.j2", _badge(site.latest))
     for e in site.evaluations:
         yield Output(f"releases/{e.release.name}/badge.svg", "badge.svg.j2", functools.partial(_badge, e),
-                     key=release_key(site, e, "badge"))
+                     key=release_key(site, e, "badge"), static=True)
 
 
 PAGES: list[Callable[[SiteData], Iterable[Output]]] = [

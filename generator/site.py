@@ -76,7 +76,7 @@ def mkdocs_config(site: SiteData, docs_dir: Path, site_dir: Path) -> dict:
     return cfg
 
 
-def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None) -> Iterator[tuple[str, str]]:
+def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None) -> Iterator[tuple[Output, str]]:
     """(relative path, text) for every output: templates rendered, data passed through, and outputs with a
     cache key taken from the last build when their inputs are unchanged (and stored for the next one)."""
     store = cache.writer() if cache is not None else None
@@ -88,7 +88,7 @@ def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None) -> 
                 text = _produce(out)
                 if entry:
                     store.put(entry, text)
-            yield out.path, text
+            yield out, text
     except BaseException:
         if store is not None:
             store.close(commit=False)
@@ -109,12 +109,18 @@ def _produce(out: Output) -> str:
     return text
 
 
-def write_docs(site: SiteData, docs_dir: Path, cache: Optional[Cache] = None) -> int:
-    """Write every page, export and asset of the site into `docs_dir`; returns the number of files."""
+def write_docs(site: SiteData, docs_dir: Path, cache: Optional[Cache] = None, static_dir: Optional[Path] = None) -> int:
+    """Write every page, export and asset of the site into `docs_dir`; returns the number of files.
+
+    With `static_dir`, per-release files no Markdown page links to (data exports, badges) go there instead,
+    to be moved into the built site: MkDocs would only copy them, thousands of files for a long history."""
     count = 0
-    for rel, text in render_outputs(site_outputs(site), cache):
-        target = docs_dir / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+    made: set[Path] = set()
+    for out, text in render_outputs(site_outputs(site), cache):
+        target = (static_dir if out.static and static_dir is not None else docs_dir) / out.path
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
         target.write_text(text, encoding="utf-8")
         count += 1
     # Notes on vendored files (*.md) stay out of the site; licences go with the code they cover.
@@ -147,6 +153,20 @@ def _mkdocs_logging() -> Iterator[_Collect]:
         logger.removeHandler(handler)
         logger.setLevel(old_level)
         logger.propagate = old_propagate
+
+
+def _move_into(src: Path, dest: Path) -> None:
+    """Move a tree into another by renaming: whole folders where `dest` has none, else file by file."""
+    if not src.is_dir():
+        return
+    for path in sorted(src.iterdir()):
+        target = dest / path.name
+        if path.is_dir() and target.is_dir():
+            _move_into(path, target)
+        elif target.exists():
+            raise InputError([Problem(Location(str(target)), "two outputs of the build have the same path")])
+        else:
+            path.rename(target)
 
 
 def run_mkdocs(config_file: Path) -> None:
@@ -241,9 +261,9 @@ def build_site(site: SiteData, site_dir: Path, root: Path,
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".readiness-build-", dir=site_dir.parent) as tmp:
         work = Path(tmp)
-        docs, out = work / "docs", work / "site"
+        docs, out, static = work / "docs", work / "site", work / "static"
         step("rendering pages")
-        count = write_docs(site, docs, cache)
+        count = write_docs(site, docs, cache, static)
         config_file = work / "mkdocs.yml"
         config_file.write_text(yaml.safe_dump(mkdocs_config(site, docs, out), sort_keys=False, allow_unicode=True),
                                encoding="utf-8")
@@ -251,6 +271,7 @@ def build_site(site: SiteData, site_dir: Path, root: Path,
         epoch = build_epoch(site)
         with _source_date(epoch):
             run_mkdocs(config_file)
+        _move_into(static, out)
         (out / MARKER).write_text("built by readiness; `readiness build` may replace this directory\n",
                                   encoding="utf-8")
         (out / MANIFEST).write_text(json.dumps(manifest(site, root, out, epoch), indent=2) + "\n", encoding="utf-8")

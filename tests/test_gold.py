@@ -27,7 +27,7 @@ def generated_tree(tmp: Path) -> dict[str, str]:
     shutil.copytree(FIXTURES / "project", tmp / "project")
     project = load_project(tmp / "project")
     site = SiteData.of_project(project, default_today())
-    return dict(render_outputs(site_outputs(site)))
+    return {out.path: text for out, text in render_outputs(site_outputs(site))}
 
 
 def _write(tree: dict[str, str], dest: Path) -> None:
