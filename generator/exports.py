@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Optional
 
 from generator.model import Evaluation, ItemResult
 
@@ -48,7 +49,12 @@ def _item(r: ItemResult) -> dict:
     return out
 
 
-def release_json(e: Evaluation) -> dict:
+def item_rows(e: Evaluation) -> list[dict]:
+    """Each item of a release as data, the rows of both its JSON and its CSV export."""
+    return [_item(r) for r in e.results]
+
+
+def release_json(e: Evaluation, items: Optional[list[dict]] = None) -> dict:
     """Everything on a release page as data: status, items, launch and the source file's hash."""
     launch = e.release.launch
     data = status_json(e)
@@ -61,7 +67,7 @@ def release_json(e: Evaluation) -> dict:
             "time": launch.time, "timezone": launch.timezone,
             "deployed_by": launch.deployed_by, "notes": launch.notes,
         },
-        items=[_item(r) for r in e.results],
+        items=item_rows(e) if items is None else items,
     )
     return data
 
@@ -105,15 +111,15 @@ def _cell(value) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def release_csv(e: Evaluation) -> str:
+def release_csv(e: Evaluation, items: Optional[list[dict]] = None) -> str:
     """One row per item of a release, for spreadsheets."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(ITEMS_CSV)
-    for r in e.results:
-        row = _item(r)
-        value = row.get("criterion", {}).get("value") if r.item.criterion else None
-        writer.writerow([_cell(row[k]) for k in ITEMS_CSV[:-1]] + [_cell(value)])
+    fields = ITEMS_CSV[:-1]
+    for row in item_rows(e) if items is None else items:
+        value = row["criterion"]["value"] if "criterion" in row else None
+        writer.writerow([_cell(row[k]) for k in fields] + [_cell(value)])
     return buf.getvalue()
 
 

@@ -13,7 +13,8 @@ from generator.analyse import DIFF_SECTIONS, Diff, diffs, signers
 from generator.audit import RULES, AuditContext, audit
 from generator.cache import key as cache_key
 from generator.charts import all_charts
-from generator.exports import dumps, dumps_compact, findings_json, release_csv, release_json, releases_csv, releases_json
+from generator.exports import (dumps, dumps_compact, findings_json, item_rows, release_csv, release_json, releases_csv,
+                               releases_json)
 from generator.model import Checklist, Evaluation, Item, ItemResult
 from generator.provenance import Repository
 
@@ -290,10 +291,24 @@ def data_exports(site: SiteData) -> Iterable[Output]:
     yield Output("data/findings.json", text=dumps(findings_json(site.findings, len(evaluations))))
     for e in evaluations:
         key = release_key(site, e, "data")
-        yield Output(f"data/releases/{e.release.name}.json", make=lambda e=e: dumps_compact(release_json(e)),
+        items = _Once(functools.partial(item_rows, e))  # shared by the two files, made only if one is
+        yield Output(f"data/releases/{e.release.name}.json", make=lambda e=e, items=items:
+                     dumps_compact(release_json(e, items())), key=key, static=True)
+        yield Output(f"data/releases/{e.release.name}.csv", make=lambda e=e, items=items: release_csv(e, items()),
                      key=key, static=True)
-        yield Output(f"data/releases/{e.release.name}.csv", make=functools.partial(release_csv, e), key=key,
-                     static=True)
+
+
+class _Once:
+    """A value made on first use and kept: two outputs share it, neither may need it (both cached)."""
+
+    def __init__(self, make: Callable):
+        self._make, self._value, self._made = make, None, False
+
+    def __call__(self):
+        if not self._made:
+            self._value, self._made = self._make(), True
+            self._make = None
+        return self._value
 
 
 BADGE_COLOURS = {"YES": "#2e7d32", "NEEDS REVIEW": "#a15c00", "NO": "#c62828"}

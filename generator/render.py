@@ -105,8 +105,15 @@ def environment() -> jinja2.Environment:
         percent=percent,
         css=css_token,
         escape_attr=html.escape,
+        status_badge=status_badge,
     )
     return env
+
+
+@functools.lru_cache(maxsize=64)
+def status_badge(status: str, expired: bool = False) -> Markup:
+    """The `status` macro of _macros.html.j2, rendered once per status: a release page shows it on every row."""
+    return Markup(environment().get_template("_macros.html.j2").module.status(status, expired))
 
 
 def render(template: str, context: dict) -> str:
