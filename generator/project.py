@@ -18,6 +18,7 @@ from generator.errors import InputError, Location, Problem, Problems, display_pa
 from generator.ids import release_name_problem
 from generator.merge import evaluate, release_order
 from generator.model import Checklist, Evaluation, Release
+from generator.parallel import parallel_map
 from generator.provenance import ChecklistRevision, History, Repository
 from generator.results import _parse, _Reader, _Scalar, _Seq, plain_data, read_results_bytes, signoff_lines
 from generator.source import MAX_INPUT_BYTES
@@ -219,58 +220,96 @@ def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
     at_commit = _versions(history, checklists, {sha for sha in last_commit.values() if sha}, problems)
     versions: dict[str, Checklist] = {}
     histories: dict = {}
+    # File checks first, in order; then the files are loaded (in parallel when there are many); then
+    # everything is put together in the same order, so problems and pages do not depend on the workers.
+    slots: list = []  # per file: a list of problems found before loading, or a _ResultsFile to load
     for product, folder in folders:
         entries = sorted(folder.iterdir())
         by_folded: dict[str, str] = {}
         stems = {p.stem.casefold(): display_path(p, root) for p in entries if p.suffix == ".yaml"}
         for path in entries:
             shown = display_path(path, root)
-            if not _is_results_file(path, shown, root, product, problems):
+            local = Problems()
+            if not _is_results_file(path, shown, root, product, local):
+                slots.append(local.items)
                 continue
             folded = path.stem.casefold()
             if folded in by_folded:
-                problems.error(Location(shown), f"release `{path.stem}` differs only in case from "
-                               f"{by_folded[folded]}; rename one of them")
+                local.error(Location(shown), f"release `{path.stem}` differs only in case from "
+                            f"{by_folded[folded]}; rename one of them")
+                slots.append(local.items)
                 continue
             by_folded[folded] = shown
             sha = last_commit.get(path)
             view = _ChecklistsAt(checklists, at_commit.get(sha, {}) if sha else {})
-            release = _load_release(cache, path, shown, view, problems, frozenset(broken), stems, product)
-            if release is not None:
-                releases.append(release)
-                versions[release.name] = view[release.checklist]
-                histories[release.name] = history.file(shown, _committed_signoff_lines(history, shown, release))
+            slots.append(_ResultsFile(path, shown, view, stems, product, frozenset(broken)))
+    loaded = iter(_load_releases([s for s in slots if isinstance(s, _ResultsFile)], cache))
+    for slot in slots:
+        if not isinstance(slot, _ResultsFile):
+            problems.extend(slot)
+            continue
+        release, found = next(loaded)
+        problems.extend(found)
+        if release is not None:
+            releases.append(release)
+            versions[release.name] = slot.view[release.checklist]
+            histories[release.name] = history.file(slot.shown, _committed_signoff_lines(history, slot.shown, release))
     problems.raise_if_errors()
     histories = _edits_after_signoff(history, histories, {r.name: r.path for r in releases}, root)
     return Project(root, config, checklists, tuple(releases), tuple(problems.warnings), versions, histories,
                    checklist_revisions(history, checklists), history.repo)
 
 
-def _load_release(cache: Optional[Cache], path: Path, shown: str, view: Mapping, problems: Problems,
-                  broken: frozenset, stems: dict, product: str) -> Optional[Release]:
-    """load_release, or what it gave for the same inputs in the last build."""
-    from generator.results import load_release
+@dataclass(frozen=True)
+class _ResultsFile:
+    """One results file to load, with the checklists as they were at its last commit."""
 
-    entry = None
-    if cache is not None:
+    path: Path
+    shown: str
+    view: Mapping
+    stems: dict  # case-folded release names of its folder -> file, to name the other file of a duplicate
+    product: str
+    broken: frozenset  # checklists that failed to parse
+
+    def cache_entry(self) -> Optional[str]:
+        """The file's cache key (its bytes, path and checklists), or None when it cannot be read as one."""
         try:
-            data = path.read_bytes() if path.stat().st_size <= MAX_INPUT_BYTES else None
+            data = self.path.read_bytes() if self.path.stat().st_size <= MAX_INPUT_BYTES else None
         except OSError:
-            data = None
-        if data is not None:
-            checklists = tuple((name, view[name].sha256) for name in view)
-            entry = cache_key("release", shown, product, hashlib.sha256(data).hexdigest(), checklists, sorted(broken))
-            hit = cache.get(entry)
-            if hit is not None:
-                release, warnings = hit
-                problems.extend(warnings)
-                return release
-    before = len(problems.items)
-    release = load_release(path, shown, view, problems, broken, stems, product)
-    added = problems.items[before:]
-    if entry is not None and release is not None and not any(p.is_error for p in added):
-        cache.put(entry, (release, tuple(added)))
-    return release
+            return None
+        if data is None:
+            return None
+        checklists = tuple((name, self.view[name].sha256) for name in self.view)
+        return cache_key("release", self.shown, self.product, hashlib.sha256(data).hexdigest(), checklists,
+                         sorted(self.broken))
+
+    def load(self) -> tuple[Optional[Release], list[Problem]]:
+        from generator.results import load_release
+
+        problems = Problems()
+        release = load_release(self.path, self.shown, self.view, problems, self.broken, self.stems, self.product)
+        return release, problems.items
+
+
+def _load_releases(files: list[_ResultsFile], cache: Optional[Cache]) -> list[tuple[Optional[Release], list]]:
+    """(release or None, problems) per file, in order: from the cache where the last build loaded the same
+    inputs, the others read and checked, by several processes when there are many."""
+    done: list = [None] * len(files)
+    entries: list[Optional[str]] = [None] * len(files)
+    todo = []
+    for i, f in enumerate(files):
+        entries[i] = f.cache_entry() if cache is not None else None
+        hit = cache.get(entries[i]) if entries[i] else None
+        if hit is not None:
+            done[i] = (hit[0], list(hit[1]))
+        else:
+            todo.append(i)
+    for i, result in zip(todo, parallel_map(_ResultsFile.load, [files[i] for i in todo])):
+        done[i] = result
+        release, found = result
+        if entries[i] and release is not None and not any(p.is_error for p in found):
+            cache.put(entries[i], (release, tuple(found)))
+    return done
 
 
 def _result_folders(root: Path, problems: Problems) -> list[tuple[str, Path]]:
