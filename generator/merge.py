@@ -62,11 +62,11 @@ def evaluate(release: Release, checklist: Checklist, today: Optional[dt.date] = 
         expired = status == "waived" and entry is not None and entry.expires is not None and entry.expires < on
         results.append(ItemResult(item, status, entry, own, expired))
 
-    counts = sum((Counts.of(r.status) for r in results), Counts())
-    section_counts = tuple(
-        (section, sum((Counts.of(r.status) for r in results if r.item.ancestors[0] == section.id), Counts()))
-        for section in checklist.sections
-    )
+    counts = Counts.tally(r.status for r in results)
+    by_section: dict[str, list[str]] = {}
+    for r in results:
+        by_section.setdefault(r.item.ancestors[0], []).append(r.status)
+    section_counts = tuple((section, Counts.tally(by_section.get(section.id, ()))) for section in checklist.sections)
     signed = {s.role: s for s in release.signoffs}
     signoffs = {role.id: signed.get(role.id) for role in checklist.roles}
     unsigned = tuple(role.id for role in checklist.roles if role.id not in signed)

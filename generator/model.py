@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import Iterable, Optional, Union
 
 from generator.errors import Location
 
@@ -241,6 +242,12 @@ class Counts:
         if other == 0:
             return self
         return self.__add__(other)
+
+    @classmethod
+    def tally(cls, statuses: Iterable[str]) -> "Counts":
+        """Counts of a sequence of statuses, in one pass (equal to summing Counts.of over them)."""
+        c = collections.Counter(statuses)
+        return cls(c["done"], c["failed"], c["pending"], c["n/a"], c["waived"])
 
     @classmethod
     def of(cls, status: str) -> "Counts":

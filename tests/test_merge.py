@@ -434,3 +434,11 @@ def test_latest_is_latest_launch_date_when_all_launched(tmp_path):
                                  checklist)
         evaluations.append(evaluate(release, checklist, DAY))
     assert [e.release.name for e in release_order(evaluations)] == ["2.10.0", "2.9.0"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["done", "failed", "pending", "n/a", "waived"]), max_size=60))
+def test_tally_equals_the_sum_of_single_counts(statuses):
+    from generator.model import Counts
+
+    assert Counts.tally(statuses) == sum((Counts.of(s) for s in statuses), Counts())
