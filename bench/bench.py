@@ -3,18 +3,21 @@
     .venv/bin/python bench/bench.py                   # 100 and 1000 releases, 3 runs each
     .venv/bin/python bench/bench.py --sizes 100 --runs 1
 
-Prints medians: full build wall time, rebuild time after adding one results file, generator time without
-MkDocs (load, evaluate, render), chart time, peak memory of the build process, site size, largest
-release page, and the baseline's build time and peak memory (a bare `mkdocs build` with Material of the
-same release pages as plain Markdown tables, default navigation), measured in the same invocation so
-the ratio is meaningful on a noisy machine. `--no-baseline` skips the baseline (at 10,000 releases its
-navigation makes it take hours).
+Prints medians: full build wall time (with an empty build cache, as a first build), rebuild time after
+adding one results file (with the cache of the build before), generator time without MkDocs (load,
+evaluate, render) with an empty and with a warm cache, chart time, peak memory (resident, of the build
+and its worker processes together, sampled every 0.1 s, and never less than the largest process's peak), site
+size, largest release page, and the baseline's build time and peak memory (a bare `mkdocs build` with
+Material of the same release pages as plain Markdown tables, default navigation), measured in the same
+invocation so the ratio is meaningful on a noisy machine. `--no-baseline` skips the baseline (at 10,000
+releases its navigation makes it take hours). Caches go to a temporary directory, never the user's.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -30,26 +33,55 @@ from synth import add_release, write_baseline, write_history  # noqa: E402
 
 ENV = dict(os.environ, NO_MKDOCS_2_WARNING="1", SOURCE_DATE_EPOCH="1795824000")
 MEASURE = """
-import resource, subprocess, sys, time
+import os, resource, subprocess, sys, time
+
+def tree_rss(root):
+    # Resident memory of a process and all its descendants (readiness loads files in worker processes).
+    children = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(pid))
+        except (OSError, ValueError, IndexError):
+            pass
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/statm") as fh:
+                total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
 start = time.perf_counter()
-code = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+peak = 0
+while proc.poll() is None:
+    peak = max(peak, tree_rss(proc.pid))
+    time.sleep(0.1)
 elapsed = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(code, elapsed, peak)
+single = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+print(proc.returncode, elapsed, max(peak, single))
 """
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
+def timed(cmd: list[str], cwd: Path, cache: Path | None = None) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of a command, measured by a small wrapper process of its own."""
-    out = subprocess.run([sys.executable, "-c", MEASURE, *cmd], cwd=cwd, env=ENV, capture_output=True, text=True,
+    env = dict(ENV, READINESS_CACHE_DIR=str(cache)) if cache else ENV
+    out = subprocess.run([sys.executable, "-c", MEASURE, *cmd], cwd=cwd, env=env, capture_output=True, text=True,
                          check=True).stdout.split()
     if out[0] != "0":
         raise SystemExit(f"command failed: {' '.join(cmd)}")
-    return float(out[1]), int(out[2]) / 1024
+    return float(out[1]), int(out[2]) / 1e6
 
 
-def generator_time(history: Path) -> tuple[float, float]:
-    """Seconds to load, evaluate and render every page without MkDocs, and seconds for the charts alone."""
+def generator_time(history: Path, cache_dir: Path | None = None) -> tuple[float, float]:
+    """Seconds to load, evaluate and render every page without MkDocs (with the build cache in `cache_dir`,
+    if given, as `readiness build` uses it), and seconds for the charts alone."""
+    from generator.cache import Cache
     from generator.cli_common import tune_gc
     from generator.merge import default_today
     from generator.pages import SiteData, site_outputs
@@ -59,9 +91,10 @@ def generator_time(history: Path) -> tuple[float, float]:
     os.environ.update(ENV)
     tune_gc()  # as the command line does
     start = time.perf_counter()
-    project = load_project(history)
+    cache = Cache(history, cache_dir) if cache_dir else None
+    project = load_project(history, cache)
     site = SiteData.of_project(project, default_today())
-    for _ in render_outputs(site_outputs(site)):
+    for _ in render_outputs(site_outputs(site), cache):
         pass
     total = time.perf_counter() - start
     try:
@@ -83,12 +116,17 @@ def bench(n: int, runs: int, baseline: bool) -> dict:
         history = tmp / "history"
         write_history(history, n)
         readiness = [sys.executable, "-m", "generator", "build", "--root", str(history)]
-        builds = [timed(readiness, ROOT) for _ in range(runs)]
+        cache = tmp / "cache"
+        builds = []
+        for i in range(runs):  # a first build each time: an empty cache
+            shutil.rmtree(cache, ignore_errors=True)
+            builds.append(timed(readiness, ROOT, cache))
         rebuilds = []
         for i in range(runs):  # one more release each time, as a team adds its next results file
             add_release(history, n + i)
-            rebuilds.append(timed(readiness, ROOT))
+            rebuilds.append(timed(readiness, ROOT, cache))
         gens = [generator_time(history) for _ in range(runs)]
+        warm = [generator_time(history, cache) for _ in range(runs)]
         site = history / "site"
         pages = list((site / "releases").glob("*/index.html"))
         row = {
@@ -96,6 +134,7 @@ def bench(n: int, runs: int, baseline: bool) -> dict:
             "build_s": statistics.median(b[0] for b in builds),
             "rebuild_s": statistics.median(b[0] for b in rebuilds),
             "generator_s": statistics.median(g[0] for g in gens),
+            "gen_cached_s": statistics.median(g[0] for g in warm),
             "charts_s": statistics.median(g[1] for g in gens),
             "peak_mb": statistics.median(b[1] for b in builds),
             "site_mb": size_mb(site),
@@ -118,7 +157,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-baseline", action="store_true")
     args = parser.parse_args()
-    cols = ["releases", "build_s", "rebuild_s", "generator_s", "charts_s", "peak_mb", "site_mb", "page_kb"]
+    cols = ["releases", "build_s", "rebuild_s", "generator_s", "gen_cached_s", "charts_s", "peak_mb", "site_mb",
+            "page_kb"]
     if not args.no_baseline:
         cols += ["baseline_s", "baseline_mb", "ratio"]
     print(" | ".join(cols))
