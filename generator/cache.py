@@ -16,8 +16,10 @@ import functools
 import hashlib
 import os
 import pickle
+import queue
 import sqlite3
 import sys
+import threading
 import zlib
 from pathlib import Path
 from typing import Any, Optional
@@ -54,6 +56,18 @@ def cache_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "readiness"
 
 
+def _encode(value: Any) -> bytes:
+    """Text as UTF-8 (pages and exports, most of the cache), anything else pickled; compressed either way."""
+    if isinstance(value, str):
+        return b"s" + zlib.compress(value.encode("utf-8", "surrogatepass"), 1)
+    return b"p" + zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def _decode(blob: bytes) -> Any:
+    kind, data = blob[:1], zlib.decompress(blob[1:])
+    return data.decode("utf-8", "surrogatepass") if kind == b"s" else pickle.loads(data)
+
+
 class Cache:
     """Entries of one project: read during a build, written only by the build stage (see site.py)."""
 
@@ -76,8 +90,9 @@ class Cache:
         if self._db is not None:
             try:
                 row = self._db.execute("SELECT value FROM entries WHERE key = ?", (entry,)).fetchone()
-                value = pickle.loads(zlib.decompress(row[0])) if row else None
-            except (sqlite3.Error, zlib.error, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+                value = _decode(row[0]) if row else None
+            except (sqlite3.Error, zlib.error, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
+                    UnicodeDecodeError):
                 value = None
         if value is None:
             self.misses += 1
@@ -86,8 +101,20 @@ class Cache:
             self._used.add(entry)
         return value
 
+    def has(self, entry: str) -> bool:
+        """Whether an earlier build stored `entry` (counted as used, so it is kept)."""
+        if self._db is None:
+            return False
+        try:
+            found = self._db.execute("SELECT 1 FROM entries WHERE key = ?", (entry,)).fetchone() is not None
+        except sqlite3.Error:
+            return False
+        if found:
+            self._used.add(entry)
+        return found
+
     def put(self, entry: str, value: Any) -> None:
-        """Remember `value` for the next build; stored by save()."""
+        """Remember `value` for the next build; stored when the build's writer closes."""
         self._used.add(entry)
         self._pending[entry] = value
 
@@ -97,60 +124,90 @@ class Cache:
 
 
 class _Writer:
+    """Stores entries from a thread of its own, which owns the database connection: compressing and
+    writing a thousand pages then overlaps with rendering them (zlib and SQLite release the GIL)."""
+
+    _CLOSE = object()
+
     def __init__(self, cache: Cache):
         self.cache = cache
-        self.db: Optional[sqlite3.Connection] = None
-        for attempt in range(2):
-            try:
-                cache.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                self.db = sqlite3.connect(cache.path, timeout=5, isolation_level=None)
-                self.db.execute("PRAGMA journal_mode=WAL")
-                self.db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
-                self.db.execute("BEGIN")
-                return
-            except sqlite3.DatabaseError:  # not a database (a damaged file): start it again
-                self.close(commit=False)
-                if attempt == 0:
-                    cache.path.unlink(missing_ok=True)
-            except (sqlite3.Error, OSError):
-                self.close(commit=False)
-                return
+        self.queue: queue.Queue = queue.Queue(maxsize=64)  # bounded: pages wait here, not pile up in memory
+        self.thread: Optional[threading.Thread] = threading.Thread(target=self._run, name="readiness-cache",
+                                                                     daemon=True)
+        self.thread.start()
 
     def put(self, entry: str, value: Any) -> None:
-        """Store now (rendered pages are large: they are not kept in memory until the end)."""
+        """Store `value` soon (rendered pages are large: they are not kept in memory until the end)."""
         self.cache._used.add(entry)
-        self._store(entry, value)
-
-    def _store(self, entry: str, value: Any) -> None:
-        if self.db is None:
-            return
-        try:
-            blob = zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
-            self.db.execute("INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)", (entry, blob))
-        except (sqlite3.Error, pickle.PicklingError):
-            self.close(commit=False)
+        if self.thread is not None:
+            self.queue.put((entry, value))
 
     def close(self, commit: bool = True) -> None:
-        """Commit what this build made and used; drop every other entry, so the cache holds one build."""
-        if self.db is None:
+        """Commit what this build made and used, dropping every other entry so the cache holds one build;
+        or, without `commit`, keep the cache as it was."""
+        if self.thread is None:
             return
-        try:
-            if commit:
-                for entry, value in self.cache._pending.items():
-                    self._store(entry, value)
-            if self.db is not None and commit:
-                self.db.execute("CREATE TEMP TABLE used (key TEXT PRIMARY KEY)")
-                self.db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self.cache._used))
-                self.db.execute("DELETE FROM entries WHERE key NOT IN (SELECT key FROM used)")
-                self.db.execute("COMMIT")
-            elif self.db is not None:
-                self.db.execute("ROLLBACK")
-        except sqlite3.Error:
-            pass
-        finally:
-            if self.db is not None:
-                self.db.close()
-            self.db = None
+        if commit:
+            for entry, value in self.cache._pending.items():
+                self.queue.put((entry, value))
+        self.queue.put((self._CLOSE, commit))
+        self.thread.join()
+        self.thread = None
+
+    def _run(self) -> None:
+        db = self._open()
+        while True:
+            entry, value = self.queue.get()
+            if entry is self._CLOSE:
+                break
+            if db is None:
+                continue
+            try:
+                db.execute("INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)", (entry, _encode(value)))
+            except (sqlite3.Error, pickle.PicklingError, TypeError, AttributeError, RecursionError):
+                db = self._abandon(db)
+        if db is not None:
+            try:
+                if value:  # commit
+                    db.execute("CREATE TEMP TABLE used (key TEXT PRIMARY KEY)")
+                    db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self.cache._used))
+                    db.execute("DELETE FROM entries WHERE key NOT IN (SELECT key FROM used)")
+                    db.execute("COMMIT")
+                else:
+                    db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            db.close()
+
+    def _open(self) -> Optional[sqlite3.Connection]:
+        path = self.cache.path
+        for attempt in range(2):
+            db = None
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                db = sqlite3.connect(path, timeout=5, isolation_level=None)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
+                db.execute("BEGIN")
+                return db
+            except sqlite3.DatabaseError:  # not a database (a damaged file): start it again
+                self._abandon(db)
+                if attempt == 0:
+                    path.unlink(missing_ok=True)
+            except (sqlite3.Error, OSError):
+                self._abandon(db)
+                return None
+        return None
+
+    @staticmethod
+    def _abandon(db: Optional[sqlite3.Connection]) -> None:
+        if db is not None:
+            try:
+                db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            db.close()
+        return None
 
 
 class NoCache(Cache):
@@ -164,5 +221,5 @@ class NoCache(Cache):
 
     def writer(self) -> "_Writer":
         writer = _Writer.__new__(_Writer)
-        writer.cache, writer.db = self, None
+        writer.cache, writer.thread = self, None
         return writer

@@ -19,10 +19,13 @@ from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils.meta import get_data
 
+from generator import hookstate
+from generator.cache import key as cache_key
 from generator.render import FRAGMENT, PLACEHOLDER, STASH
 
 log = logging.getLogger("mkdocs.hooks.readiness")
 FLAG = "readiness_prerendered"
+CACHED_TEMPLATE = "readiness-cached.html"  # in overrides/: a stub the finished page from the cache replaces
 _HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)<a class="headerlink"', re.DOTALL)
 _SUMMARY = re.compile(r"(<h1[^>]*>.*?</h1>).*?<!--rd-summary-->(.*?)<!--/rd-summary-->", re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
@@ -45,6 +48,15 @@ def on_page_markdown(markdown, page, config, files):
                                     for n, search, block in zip(parts[1::3], parts[2::3], parts[3::3])}
         return text
     page.readiness_prerendered = True
+    state = hookstate.current
+    content_key = state.page_keys.get(page.file.src_uri) if state else None
+    if content_key:
+        # The finished page is a function of its content and of what every page shares (the theme's inputs):
+        # when the last build made it, the theme renders a stub and the page is taken from the cache.
+        page.readiness_final = cache_key("final page", state.theme_key, page.file.src_uri, content_key)
+        if state.cache.has(page.readiness_final):
+            page.readiness_cached = True
+            page.meta["template"] = CACHED_TEMPLATE
     return ""
 
 
@@ -72,7 +84,8 @@ def on_page_content(html_content, page, config, files):
 @event_priority(-100)
 def on_page_context(context, page, config, nav):
     if getattr(page, "readiness_prerendered", False):
-        page.content = _prerendered(page)
+        if not getattr(page, "readiness_cached", False):
+            page.content = _prerendered(page)
     elif getattr(page, "readiness_stash", None):
         page.content = _put_back(page.content, page, search=False)
         if page.readiness_stash:  # a placeholder Markdown did not keep as it was: fail rather than lose a table
@@ -91,7 +104,7 @@ def _hold_back_rows(output, page, config):
     rows that readiness rendered with no asset in them (user Markdown never renders images). It checks the
     page's theme chrome and summary; the rows are put back afterwards, unchanged.
     """
-    if not getattr(page, "readiness_prerendered", False):
+    if not getattr(page, "readiness_prerendered", False) or getattr(page, "readiness_cached", False):
         return output
     start = output.find("<!--/rd-summary-->")
     end = output.find("</article>", start)
@@ -113,7 +126,25 @@ def _put_back_rows(output, page, config):
     return output.replace(_HOLE, rows, 1)
 
 
-on_post_page = CombinedEvent(_hold_back_rows, _put_back_rows)
+@event_priority(-1000)
+def _finished_page(output, page, config):
+    """After every other plugin: the finished page from the cache, or this one stored for the next build."""
+    entry = getattr(page, "readiness_final", None)
+    state = hookstate.current
+    if entry is None or state is None:
+        return output
+    if getattr(page, "readiness_cached", False):
+        cached = state.cache.get(entry)
+        if cached is None:  # gone since it was found: fail rather than publish the stub
+            log.warning("readiness: the build cache lost %s; build again, or with --no-cache", page.file.src_uri)
+            return output
+        return cached
+    if state.store is not None:
+        state.store.put(entry, output)
+    return output
+
+
+on_post_page = CombinedEvent(_hold_back_rows, _put_back_rows, _finished_page)
 
 
 def _toc_tokens(content: str) -> list[dict]:

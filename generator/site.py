@@ -19,10 +19,11 @@ from typing import Callable, Iterable, Iterator, Optional
 
 import yaml
 
-from generator.cache import Cache
+from generator import hookstate
+from generator.cache import Cache, _Writer
 from generator.cache import key as cache_key
 from generator.errors import InputError, Location, Problem
-from generator.pages import Output, SiteData, nav, site_outputs
+from generator.pages import PRERENDERED, Output, SiteData, nav, site_outputs
 from generator.project import CONFIG_FILE
 from generator.render import render
 
@@ -76,13 +77,17 @@ def mkdocs_config(site: SiteData, docs_dir: Path, site_dir: Path) -> dict:
     return cfg
 
 
-def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None) -> Iterator[tuple[Output, str]]:
-    """(relative path, text) for every output: templates rendered, data passed through, and outputs with a
-    cache key taken from the last build when their inputs are unchanged (and stored for the next one)."""
-    store = cache.writer() if cache is not None else None
+def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None,
+                   store: Optional[_Writer] = None) -> Iterator[tuple[Output, str]]:
+    """(output, text) for every output: templates rendered, data passed through, and outputs with a cache
+    key taken from the last build when their inputs are unchanged (and stored for the next one, in
+    `store` when the caller commits it later, else committed at the end)."""
+    own = store is None and cache is not None
+    if own:
+        store = cache.writer()
     try:
         for out in outputs:
-            entry = cache_key(out.path, out.key) if store is not None and out.key else None
+            entry = cache_key(out.path, out.key) if cache is not None and out.key else None
             text = cache.get(entry) if entry else None
             if text is None:
                 text = _produce(out)
@@ -90,10 +95,10 @@ def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None) -> 
                     store.put(entry, text)
             yield out, text
     except BaseException:
-        if store is not None:
+        if own:
             store.close(commit=False)
         raise
-    if store is not None:
+    if own:
         store.close()
 
 
@@ -109,14 +114,18 @@ def _produce(out: Output) -> str:
     return text
 
 
-def write_docs(site: SiteData, docs_dir: Path, cache: Optional[Cache] = None, static_dir: Optional[Path] = None) -> int:
+def write_docs(site: SiteData, docs_dir: Path, cache: Optional[Cache] = None, static_dir: Optional[Path] = None,
+               store: Optional[_Writer] = None, page_keys: Optional[dict] = None) -> int:
     """Write every page, export and asset of the site into `docs_dir`; returns the number of files.
 
     With `static_dir`, per-release files no Markdown page links to (data exports, badges) go there instead,
-    to be moved into the built site: MkDocs would only copy them, thousands of files for a long history."""
+    to be moved into the built site: MkDocs would only copy them, thousands of files for a long history.
+    `page_keys` collects the cache key of each pre-rendered page, for the MkDocs hooks."""
     count = 0
     made: set[Path] = set()
-    for out, text in render_outputs(site_outputs(site), cache):
+    for out, text in render_outputs(site_outputs(site), cache, store):
+        if page_keys is not None and out.key and out.front and out.front.get(PRERENDERED):
+            page_keys[out.path] = out.key
         target = (static_dir if out.static and static_dir is not None else docs_dir) / out.path
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -167,6 +176,15 @@ def _move_into(src: Path, dest: Path) -> None:
             raise InputError([Problem(Location(str(target)), "two outputs of the build have the same path")])
         else:
             path.rename(target)
+
+
+def theme_key(config: dict) -> str:
+    """What every page's finished HTML depends on besides its own content: the MkDocs configuration (but
+    the build's temporary paths), MkDocs' and Material's versions; cache.key adds readiness's own files."""
+    from importlib.metadata import version
+
+    shared = {k: v for k, v in config.items() if k not in ("docs_dir", "site_dir")}
+    return cache_key("theme", sorted(shared.items(), key=lambda kv: kv[0]), version("mkdocs"), version("mkdocs-material"))
 
 
 def run_mkdocs(config_file: Path) -> None:
@@ -259,24 +277,39 @@ def build_site(site: SiteData, site_dir: Path, root: Path,
     check_site_dir(site_dir, root)
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".readiness-build-", dir=site_dir.parent) as tmp:
-        work = Path(tmp)
-        docs, out, static = work / "docs", work / "site", work / "static"
-        step("rendering pages")
-        count = write_docs(site, docs, cache, static)
-        config_file = work / "mkdocs.yml"
-        config_file.write_text(yaml.safe_dump(mkdocs_config(site, docs, out), sort_keys=False, allow_unicode=True),
-                               encoding="utf-8")
-        step("running mkdocs build")
-        epoch = build_epoch(site)
-        with _source_date(epoch):
-            run_mkdocs(config_file)
-        _move_into(static, out)
-        (out / MARKER).write_text("built by readiness; `readiness build` may replace this directory\n",
-                                  encoding="utf-8")
-        (out / MANIFEST).write_text(json.dumps(manifest(site, root, out, epoch), indent=2) + "\n", encoding="utf-8")
-        step("publishing")
-        if site_dir.exists():
-            site_dir.rename(work / "previous")
-        out.rename(site_dir)
+    store = cache.writer() if cache is not None else None
+    try:
+        with tempfile.TemporaryDirectory(prefix=".readiness-build-", dir=site_dir.parent) as tmp:
+            work = Path(tmp)
+            docs, out, static = work / "docs", work / "site", work / "static"
+            step("rendering pages")
+            page_keys: dict[str, str] = {}
+            count = write_docs(site, docs, cache, static, store, page_keys)
+            config = mkdocs_config(site, docs, out)
+            config_file = work / "mkdocs.yml"
+            config_file.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+            step("running mkdocs build")
+            epoch = build_epoch(site)
+            if cache is not None:
+                hookstate.current = hookstate.BuildState(theme_key(config), page_keys, cache, store)
+            try:
+                with _source_date(epoch):
+                    run_mkdocs(config_file)
+            finally:
+                hookstate.current = None
+            _move_into(static, out)
+            (out / MARKER).write_text("built by readiness; `readiness build` may replace this directory\n",
+                                      encoding="utf-8")
+            (out / MANIFEST).write_text(json.dumps(manifest(site, root, out, epoch), indent=2) + "\n",
+                                        encoding="utf-8")
+            step("publishing")
+            if site_dir.exists():
+                site_dir.rename(work / "previous")
+            out.rename(site_dir)
+    except BaseException:
+        if store is not None:
+            store.close(commit=False)
+        raise
+    if store is not None:
+        store.close()
     return count

@@ -90,6 +90,10 @@ def test_cached_builds_match_full_builds_through_every_kind_of_change(repo, tmp_
     checklist.write_text(checklist.read_text().replace("\n## ", "\n- [ ] Status page announces the release\n\n## ", 1))
     assert assert_cached_equals_full(root, tmp_path, "checklist") > 0
 
+    # A second checklist: the navigation of every page changes, though no release page's content does.
+    (root / "checklists" / "staging.md").write_text("# Staging\n\n## Smoke\n\n- [ ] Smoke tests pass\n")
+    assert assert_cached_equals_full(root, tmp_path, "navigation") > 0
+
     config = root / "readiness.yml"
     config.write_text(config.read_text().replace("site_name: Lumen launch readiness", "site_name: Lumen readiness"))
     assert assert_cached_equals_full(root, tmp_path, "settings") > 0
@@ -105,8 +109,8 @@ def test_second_build_reuses_every_release_part_and_the_cache_stays_outside_the_
     build(root, tmp_path / "one")
     output = build(root, tmp_path / "two")
     releases = len(list((root / "results").glob("*.yaml")))
-    # Per release: the loaded file, the page, two data exports and the badge.
-    assert reused(output) == 5 * releases
+    # Per release: the loaded file, the page as rendered and as MkDocs finished it, two exports, the badge.
+    assert reused(output) == 6 * releases
     assert set(repo.git("status", "--porcelain", "--ignored").splitlines()) == before
     assert Cache(root).path.parent == cache_root and Cache(root).path.is_file()
 
@@ -120,7 +124,7 @@ def test_cache_holds_only_what_the_last_build_used(repo, tmp_path):
         build(root, tmp_path / f"edit{n}")
     with sqlite3.connect(Cache(root).path) as db:
         rows = db.execute("SELECT count(*) FROM entries").fetchone()[0]
-    assert rows == 5 * len(list((root / "results").glob("*.yaml")))
+    assert rows == 6 * len(list((root / "results").glob("*.yaml")))
 
 
 def test_a_damaged_cache_is_replaced_and_the_build_is_unaffected(project, tmp_path):
