@@ -20,7 +20,6 @@ from mkdocs.structure.toc import get_toc
 from mkdocs.utils.meta import get_data
 
 from generator import hookstate
-from generator.cache import key as cache_key
 from generator.render import FRAGMENT, PLACEHOLDER, STASH
 
 log = logging.getLogger("mkdocs.hooks.readiness")
@@ -52,12 +51,23 @@ def on_page_markdown(markdown, page, config, files):
     content_key = state.page_keys.get(page.file.src_uri) if state else None
     if content_key:
         # The finished page is a function of its content and of what every page shares (the theme's inputs):
-        # when the last build made it, the theme renders a stub and the page is taken from the cache.
-        page.readiness_final = cache_key("final page", state.theme_key, page.file.src_uri, content_key)
-        if state.cache.has(page.readiness_final):
+        # when the last build made it, the theme renders a stub and the page is taken from the cache. The
+        # docs file then holds only the page's outline (see outline()), all the table of contents and
+        # search need.
+        page.readiness_final = state.final_key(page.file.src_uri, content_key)
+        if page.file.src_uri in state.finished:
             page.readiness_cached = True
             page.meta["template"] = CACHED_TEMPLATE
     return ""
+
+
+def outline(page: str) -> str:
+    """What the hooks read of a pre-rendered page whose finished HTML is cached: its title, summary and
+    headings, in the same markup, so the table of contents and the search entry come out the same."""
+    summary = _SUMMARY.search(page)
+    parts = [summary.group(1), f"<!--rd-summary-->{summary.group(2)}<!--/rd-summary-->"] if summary else []
+    parts += [m.group(0) + "></a></h" + m.group(1) + ">" for m in _HEADING.finditer(page)]
+    return "\n".join(parts) + "\n"
 
 
 def _put_back(html_content: str, page, search: bool) -> str:

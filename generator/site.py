@@ -77,22 +77,35 @@ def mkdocs_config(site: SiteData, docs_dir: Path, site_dir: Path) -> dict:
     return cfg
 
 
-def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None,
-                   store: Optional[_Writer] = None) -> Iterator[tuple[Output, str]]:
+def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None, store: Optional[_Writer] = None,
+                   state: Optional[hookstate.BuildState] = None) -> Iterator[tuple[Output, str]]:
     """(output, text) for every output: templates rendered, data passed through, and outputs with a cache
     key taken from the last build when their inputs are unchanged (and stored for the next one, in
-    `store` when the caller commits it later, else committed at the end)."""
+    `store` when the caller commits it later, else committed at the end). With the MkDocs hooks' `state`,
+    a release page whose finished HTML is cached comes as its outline only (mkdocs_hooks.outline)."""
     own = store is None and cache is not None
     if own:
         store = cache.writer()
     try:
         for out in outputs:
             entry = cache_key(out.path, out.key) if cache is not None and out.key else None
+            page = entry is not None and state is not None and bool(out.front and out.front.get(PRERENDERED))
+            if page:
+                state.page_keys[out.path] = out.key
+                short = cache_key("outline", out.path, out.key)
+                if state.is_finished(out.path, out.key):
+                    text = cache.get(short)
+                    if text is not None:
+                        yield out, text
+                        continue
+                    state.finished.discard(out.path)  # the whole page then, finished by MkDocs again
             text = cache.get(entry) if entry else None
             if text is None:
                 text = _produce(out)
                 if entry:
                     store.put(entry, text)
+            if page:
+                store.put(short, _outline(text))
             yield out, text
     except BaseException:
         if own:
@@ -100,6 +113,14 @@ def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None,
         raise
     if own:
         store.close()
+
+
+def _outline(text: str) -> str:
+    """A pre-rendered page's docs file with its body cut down to the outline: front matter kept."""
+    from generator.mkdocs_hooks import outline  # imports MkDocs: only builds need it
+
+    end = text.index("\n---\n") + len("\n---\n")
+    return text[:end] + "\n" + outline(text[end:])
 
 
 def _produce(out: Output) -> str:
@@ -115,17 +136,15 @@ def _produce(out: Output) -> str:
 
 
 def write_docs(site: SiteData, docs_dir: Path, cache: Optional[Cache] = None, static_dir: Optional[Path] = None,
-               store: Optional[_Writer] = None, page_keys: Optional[dict] = None) -> int:
+               store: Optional[_Writer] = None, state: Optional[hookstate.BuildState] = None) -> int:
     """Write every page, export and asset of the site into `docs_dir`; returns the number of files.
 
     With `static_dir`, per-release files no Markdown page links to (data exports, badges) go there instead,
     to be moved into the built site: MkDocs would only copy them, thousands of files for a long history.
-    `page_keys` collects the cache key of each pre-rendered page, for the MkDocs hooks."""
+    `state` learns which release pages the hooks may take from the cache."""
     count = 0
     made: set[Path] = set()
-    for out, text in render_outputs(site_outputs(site), cache, store):
-        if page_keys is not None and out.key and out.front and out.front.get(PRERENDERED):
-            page_keys[out.path] = out.key
+    for out, text in render_outputs(site_outputs(site), cache, store, state):
         target = (static_dir if out.static and static_dir is not None else docs_dir) / out.path
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -283,15 +302,14 @@ def build_site(site: SiteData, site_dir: Path, root: Path,
             work = Path(tmp)
             docs, out, static = work / "docs", work / "site", work / "static"
             step("rendering pages")
-            page_keys: dict[str, str] = {}
-            count = write_docs(site, docs, cache, static, store, page_keys)
             config = mkdocs_config(site, docs, out)
+            state = hookstate.BuildState(theme_key(config), cache, store) if cache is not None else None
+            count = write_docs(site, docs, cache, static, store, state)
             config_file = work / "mkdocs.yml"
             config_file.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
             step("running mkdocs build")
             epoch = build_epoch(site)
-            if cache is not None:
-                hookstate.current = hookstate.BuildState(theme_key(config), page_keys, cache, store)
+            hookstate.current = state
             try:
                 with _source_date(epoch):
                     run_mkdocs(config_file)
