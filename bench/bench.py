@@ -80,13 +80,14 @@ def timed(cmd: list[str], cwd: Path, cache: Path | None = None) -> tuple[float, 
 
 def generator_time(history: Path, cache_dir: Path | None = None) -> tuple[float, float]:
     """Seconds to load, evaluate and render every page without MkDocs (with the build cache in `cache_dir`,
-    if given, as `readiness build` uses it), and seconds for the charts alone."""
+    if given, used as `readiness build` uses it but left unchanged), and seconds for the charts alone."""
+    from generator import hookstate
     from generator.cache import Cache
     from generator.cli_common import tune_gc
     from generator.merge import default_today
     from generator.pages import SiteData, site_outputs
     from generator.project import load_project
-    from generator.site import render_outputs
+    from generator.site import mkdocs_config, render_outputs, theme_key
 
     os.environ.update(ENV)
     tune_gc()  # as the command line does
@@ -94,9 +95,15 @@ def generator_time(history: Path, cache_dir: Path | None = None) -> tuple[float,
     cache = Cache(history, cache_dir) if cache_dir else None
     project = load_project(history, cache)
     site = SiteData.of_project(project, default_today())
-    for _ in render_outputs(site_outputs(site), cache):
+    store = state = None
+    if cache is not None:  # as build_site does: pages MkDocs will take from the cache come as outlines
+        store = cache.writer()
+        state = hookstate.BuildState(theme_key(mkdocs_config(site, Path("docs"), Path("site"))), cache, store)
+    for _ in render_outputs(site_outputs(site), cache, store, state):
         pass
     total = time.perf_counter() - start
+    if store is not None:
+        store.close(commit=False)
     try:
         from generator.charts import all_charts
     except ImportError:
