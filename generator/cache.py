@@ -28,6 +28,7 @@ from generator import __version__
 
 PACKAGE = Path(__file__).parent
 SCHEMA = 1
+DIGEST = "sha256:"  # prefix of the entry holding the hash of another entry's text (kept while that one is)
 
 
 @functools.lru_cache(maxsize=1)
@@ -113,6 +114,19 @@ class Cache:
             self._used.add(entry)
         return found
 
+    def digest(self, entry: str) -> Optional[str]:
+        """The SHA-256 of text stored with `digest=True` under `entry` (as UTF-8), without reading the text."""
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT value FROM entries WHERE key = ?", (DIGEST + entry,)).fetchone()
+            digest = _decode(row[0]) if row else None
+        except (sqlite3.Error, zlib.error, UnicodeDecodeError):
+            return None
+        if digest is not None:  # the text is kept with its hash: the next build may need either
+            self._used.add(entry)
+        return digest
+
     def put(self, entry: str, value: Any) -> None:
         """Remember `value` for the next build; stored when the build's writer closes."""
         self._used.add(entry)
@@ -136,11 +150,12 @@ class _Writer:
                                                                      daemon=True)
         self.thread.start()
 
-    def put(self, entry: str, value: Any) -> None:
-        """Store `value` soon (rendered pages are large: they are not kept in memory until the end)."""
+    def put(self, entry: str, value: Any, digest: bool = False) -> None:
+        """Store `value` soon (rendered pages are large: they are not kept in memory until the end); with
+        `digest`, the hash of the text as written to the site too, so a rebuild can find it there."""
         self.cache._used.add(entry)
         if self.thread is not None:
-            self.queue.put((entry, value))
+            self.queue.put((entry, value, digest))
 
     def close(self, commit: bool = True) -> None:
         """Commit what this build made and used, dropping every other entry so the cache holds one build;
@@ -149,28 +164,32 @@ class _Writer:
             return
         if commit:
             for entry, value in self.cache._pending.items():
-                self.queue.put((entry, value))
-        self.queue.put((self._CLOSE, commit))
+                self.queue.put((entry, value, False))
+        self.queue.put((self._CLOSE, commit, False))
         self.thread.join()
         self.thread = None
 
     def _run(self) -> None:
         db = self._open()
         while True:
-            entry, value = self.queue.get()
+            entry, value, digest = self.queue.get()
             if entry is self._CLOSE:
                 break
             if db is None:
                 continue
             try:
                 db.execute("INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)", (entry, _encode(value)))
+                if digest:  # the bytes MkDocs writes for a page (and readiness for a file) from this text
+                    sha = hashlib.sha256(value.encode("utf-8", "xmlcharrefreplace")).hexdigest()
+                    db.execute("INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)", (DIGEST + entry, _encode(sha)))
             except (sqlite3.Error, pickle.PicklingError, TypeError, AttributeError, RecursionError):
                 db = self._abandon(db)
         if db is not None:
             try:
                 if value:  # commit
                     db.execute("CREATE TEMP TABLE used (key TEXT PRIMARY KEY)")
-                    db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self.cache._used))
+                    db.executemany("INSERT OR IGNORE INTO used VALUES (?), (?)",
+                                   ((k, DIGEST + k) for k in self.cache._used))
                     db.execute("DELETE FROM entries WHERE key NOT IN (SELECT key FROM used)")
                     db.execute("COMMIT")
                 else:

@@ -14,8 +14,10 @@ from __future__ import annotations
 import html
 import logging
 import re
+from pathlib import Path
 
 from mkdocs.plugins import CombinedEvent, event_priority
+from mkdocs.structure.files import File
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils.meta import get_data
 
@@ -36,6 +38,14 @@ def _prerendered(page) -> str:
     with open(page.file.abs_src_path, encoding="utf-8-sig") as fh:
         body, _meta = get_data(fh.read())
     return body
+
+
+def on_files(files, config):
+    """Release pages written outside the docs tree (see site.write_docs) take their places in it."""
+    state = hookstate.current
+    for src_uri, path in (state.sources.items() if state else ()):
+        files.append(File.generated(config, src_uri, abs_src_path=path))
+    return files
 
 
 def on_page_markdown(markdown, page, config, files):
@@ -144,13 +154,17 @@ def _finished_page(output, page, config):
     if entry is None or state is None:
         return output
     if getattr(page, "readiness_cached", False):
+        # The same page in the previous site, checked against the cache's hash, is linked: nothing to write
+        # (MkDocs writes no file for an empty page).
+        if state.previous is not None and state.previous.link(page.file.dest_uri, entry, Path(page.file.abs_dest_path)):
+            return ""
         cached = state.cache.get(entry)
         if cached is None:  # gone since it was found: fail rather than publish the stub
             log.warning("readiness: the build cache lost %s; build again, or with --no-cache", page.file.src_uri)
             return output
         return cached
     if state.store is not None:
-        state.store.put(entry, output)
+        state.store.put(entry, output, digest=True)
     return output
 
 

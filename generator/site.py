@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import shutil
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,17 +79,22 @@ def mkdocs_config(site: SiteData, docs_dir: Path, site_dir: Path) -> dict:
 
 
 def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None, store: Optional[_Writer] = None,
-                   state: Optional[hookstate.BuildState] = None) -> Iterator[tuple[Output, str]]:
+                   state: Optional[hookstate.BuildState] = None,
+                   reuse: Optional[Callable[[Output, str], bool]] = None) -> Iterator[tuple[Output, Optional[str]]]:
     """(output, text) for every output: templates rendered, data passed through, and outputs with a cache
     key taken from the last build when their inputs are unchanged (and stored for the next one, in
     `store` when the caller commits it later, else committed at the end). With the MkDocs hooks' `state`,
-    a release page whose finished HTML is cached comes as its outline only (mkdocs_hooks.outline)."""
+    a release page whose finished HTML is cached comes as its outline only (mkdocs_hooks.outline). A
+    static output `reuse(output, entry)` takes (to link from the previous site) comes with None."""
     own = store is None and cache is not None
     if own:
         store = cache.writer()
     try:
         for out in outputs:
             entry = cache_key(out.path, out.key) if cache is not None and out.key else None
+            if entry and out.static and reuse is not None and reuse(out, entry):
+                yield out, None
+                continue
             page = entry is not None and state is not None and bool(out.front and out.front.get(PRERENDERED))
             if page:
                 state.page_keys[out.path] = out.key
@@ -103,7 +109,7 @@ def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None, sto
             if text is None:
                 text = _produce(out)
                 if entry:
-                    store.put(entry, text)
+                    store.put(entry, text, digest=out.static)
             if page:
                 store.put(short, _outline(text))
             yield out, text
@@ -135,22 +141,91 @@ def _produce(out: Output) -> str:
     return text
 
 
+class PreviousSite:
+    """The site the last build published: a rebuild links its files that are unchanged instead of writing
+    them again (most of a long history's site), after checking their bytes against the hash the build
+    cache keeps of what they should be, so a file changed since is written afresh."""
+
+    def __init__(self, site_dir: Path, cache: Cache):
+        self.root = site_dir if (site_dir / MARKER).is_file() else None
+        self.cache = cache
+        self.digests: dict[str, str] = {}  # site path -> SHA-256 of the files linked, for the manifest
+        self.pending: list[tuple[Output, str]] = []  # static outputs to link once MkDocs has built the site
+
+    def later(self, out: Output, entry: str) -> bool:
+        """Take a static output to link after MkDocs has built (it clears its site directory first) when the
+        previous site may have it; written then from the cache if its file there turns out to differ."""
+        if self.root is None or self.cache.digest(entry) is None:
+            return False
+        self.pending.append((out, entry))
+        return True
+
+    def place(self, site_out: Path, store: Optional[_Writer]) -> None:
+        """Link (or, where the previous site's file differs, write) the outputs `later` took."""
+        for out, entry in self.pending:
+            target = site_out / out.path
+            if not self.link(out.path, entry, target):
+                text = self.cache.get(entry)
+                if text is None:  # gone from the cache since: made again
+                    text = _produce(out)
+                    if store is not None:
+                        store.put(entry, text, digest=True)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+        self.pending = []
+
+    def link(self, path: str, entry: str, target: Path) -> bool:
+        """Link the previous site's `path` to `target` when its bytes are the text of cache entry `entry`."""
+        if self.root is None:
+            return False
+        digest = self.cache.digest(entry)
+        if digest is None:
+            return False
+        source = self.root / path
+        try:
+            fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW)
+            with os.fdopen(fd, "rb") as fh:
+                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode) or hashlib.sha256(fh.read()).hexdigest() != digest:
+                    return False
+            try:
+                os.link(source, target, follow_symlinks=False)
+            except FileNotFoundError:  # the first file of its folder
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.link(source, target, follow_symlinks=False)
+        except OSError:  # gone, unreadable, or a file system without links: written as usual
+            return False
+        self.digests[path] = digest
+        self.cache.hits += 1
+        return True
+
+
 def write_docs(site: SiteData, docs_dir: Path, cache: Optional[Cache] = None, static_dir: Optional[Path] = None,
-               store: Optional[_Writer] = None, state: Optional[hookstate.BuildState] = None) -> int:
+               store: Optional[_Writer] = None, state: Optional[hookstate.BuildState] = None,
+               pages_dir: Optional[Path] = None) -> int:
     """Write every page, export and asset of the site into `docs_dir`; returns the number of files.
 
     With `static_dir`, per-release files no Markdown page links to (data exports, badges) go there instead,
     to be moved into the built site: MkDocs would only copy them, thousands of files for a long history.
-    `state` learns which release pages the hooks may take from the cache."""
+    With `state` and `pages_dir`, release pages go into `pages_dir`, side by side, and the hooks hand them
+    to MkDocs at their place in the docs (a folder per page is slow to create, thousands of times over).
+    `state` also learns which release pages the hooks may take from the cache, and where the last site is."""
     count = 0
     made: set[Path] = set()
-    for out, text in render_outputs(site_outputs(site), cache, store, state):
-        target = (static_dir if out.static and static_dir is not None else docs_dir) / out.path
+    previous = state.previous if state is not None and static_dir is not None else None
+    flat = state is not None and pages_dir is not None
+    for out, text in render_outputs(site_outputs(site), cache, store, state, previous.later if previous else None):
+        count += 1
+        if text is None:  # to be linked from the previous site
+            continue
+        if flat and out.front and out.front.get(PRERENDERED):
+            target = pages_dir / f"{len(state.sources)}.md"
+            state.sources[out.path] = str(target)
+        else:
+            target = (static_dir if out.static and static_dir is not None else docs_dir) / out.path
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
         target.write_text(text, encoding="utf-8")
-        count += 1
     # Notes on vendored files (*.md) stay out of the site; licences go with the code they cover.
     shutil.copytree(ASSETS, docs_dir / "assets", dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.md"))
     return count
@@ -251,10 +326,16 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def manifest(site: SiteData, root: Path, out: Path, build_epoch: Optional[int]) -> dict:
-    """Hashes of every input and every output file, the generator version and the commit built from."""
-    outputs = {p.relative_to(out).as_posix(): sha256_file(p) for p in sorted(out.rglob("*"))
-               if p.is_file() and p.name != MANIFEST}
+def manifest(site: SiteData, root: Path, out: Path, build_epoch: Optional[int],
+             known: Optional[dict[str, str]] = None) -> dict:
+    """Hashes of every input and every output file, the generator version and the commit built from
+    (`known`: hashes already checked of files linked from the previous site, not read again)."""
+    known = known or {}
+    outputs = {}
+    for p in sorted(out.rglob("*")):
+        if p.is_file() and p.name != MANIFEST:
+            path = p.relative_to(out).as_posix()
+            outputs[path] = known.get(path) or sha256_file(p)
     return {
         "generator": f"readiness {site.version}",
         "git_commit": site.repository.head,
@@ -300,11 +381,13 @@ def build_site(site: SiteData, site_dir: Path, root: Path,
     try:
         with tempfile.TemporaryDirectory(prefix=".readiness-build-", dir=site_dir.parent) as tmp:
             work = Path(tmp)
-            docs, out, static = work / "docs", work / "site", work / "static"
+            docs, out, static, pages = work / "docs", work / "site", work / "static", work / "pages"
             step("rendering pages")
             config = mkdocs_config(site, docs, out)
-            state = hookstate.BuildState(theme_key(config), cache, store) if cache is not None else None
-            count = write_docs(site, docs, cache, static, store, state)
+            state = None
+            if cache is not None:
+                state = hookstate.BuildState(theme_key(config), cache, store, previous=PreviousSite(site_dir, cache))
+            count = write_docs(site, docs, cache, static, store, state, pages)
             config_file = work / "mkdocs.yml"
             config_file.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
             step("running mkdocs build")
@@ -316,9 +399,12 @@ def build_site(site: SiteData, site_dir: Path, root: Path,
             finally:
                 hookstate.current = None
             _move_into(static, out)
+            if state is not None:
+                state.previous.place(out, store)
             (out / MARKER).write_text("built by readiness; `readiness build` may replace this directory\n",
                                       encoding="utf-8")
-            (out / MANIFEST).write_text(json.dumps(manifest(site, root, out, epoch), indent=2) + "\n",
+            known = state.previous.digests if state is not None else None
+            (out / MANIFEST).write_text(json.dumps(manifest(site, root, out, epoch, known), indent=2) + "\n",
                                         encoding="utf-8")
             step("publishing")
             if site_dir.exists():
