@@ -35,16 +35,18 @@ _TAGS = re.compile(r"<[^>]+>")
 def _prerendered(page) -> str:
     """The page's HTML, read again from its file when needed rather than kept: MkDocs prepares every page
     before writing any, and a thousand large pages held as text would take hundreds of megabytes."""
-    with open(page.file.abs_src_path, encoding="utf-8-sig") as fh:
-        body, _meta = get_data(fh.read())
+    body, _meta = get_data(page.file.content_string)
     return body
 
 
 def on_files(files, config):
     """Release pages written outside the docs tree (see site.write_docs) take their places in it."""
     state = hookstate.current
-    for src_uri, path in (state.sources.items() if state else ()):
-        files.append(File.generated(config, src_uri, abs_src_path=path))
+    for src_uri, source in (state.sources.items() if state else ()):
+        if isinstance(source, str):
+            files.append(File.generated(config, src_uri, content=source))
+        else:
+            files.append(File.generated(config, src_uri, abs_src_path=str(source)))
     return files
 
 

@@ -206,8 +206,9 @@ def write_docs(site: SiteData, docs_dir: Path, cache: Optional[Cache] = None, st
 
     With `static_dir`, per-release files no Markdown page links to (data exports, badges) go there instead,
     to be moved into the built site: MkDocs would only copy them, thousands of files for a long history.
-    With `state` and `pages_dir`, release pages go into `pages_dir`, side by side, and the hooks hand them
-    to MkDocs at their place in the docs (a folder per page is slow to create, thousands of times over).
+    With `state` and `pages_dir`, release pages go into `pages_dir`, side by side (or, when only their
+    outline is needed, stay in memory), and the hooks hand them to MkDocs at their place in the docs: a
+    folder per page is slow to create, thousands of times over.
     `state` also learns which release pages the hooks may take from the cache, and where the last site is."""
     count = 0
     made: set[Path] = set()
@@ -218,8 +219,11 @@ def write_docs(site: SiteData, docs_dir: Path, cache: Optional[Cache] = None, st
         if text is None:  # to be linked from the previous site
             continue
         if flat and out.front and out.front.get(PRERENDERED):
+            if out.path in state.finished:  # an outline (a few headings): kept in memory, no file at all
+                state.sources[out.path] = text
+                continue
             target = pages_dir / f"{len(state.sources)}.md"
-            state.sources[out.path] = str(target)
+            state.sources[out.path] = target
         else:
             target = (static_dir if out.static and static_dir is not None else docs_dir) / out.path
         if target.parent not in made:
