@@ -57,16 +57,30 @@ def cache_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "readiness"
 
 
-def _encode(value: Any) -> bytes:
+def encode(value: Any) -> bytes:
     """Text as UTF-8 (pages and exports, most of the cache), anything else pickled; compressed either way."""
     if isinstance(value, str):
         return b"s" + zlib.compress(value.encode("utf-8", "surrogatepass"), 1)
     return b"p" + zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
 
 
-def _decode(blob: bytes) -> Any:
+def decode(blob: bytes) -> Any:
     kind, data = blob[:1], zlib.decompress(blob[1:])
     return data.decode("utf-8", "surrogatepass") if kind == b"s" else pickle.loads(data)
+
+
+def text_digest(text: str) -> str:
+    """SHA-256 of the bytes MkDocs writes for a page (and readiness for a file) from this text."""
+    return hashlib.sha256(text.encode("utf-8", "xmlcharrefreplace")).hexdigest()
+
+
+class _Encoded:
+    """A value `encode` has made already."""
+
+    __slots__ = ("blob",)
+
+    def __init__(self, blob: bytes):
+        self.blob = blob
 
 
 class Cache:
@@ -91,7 +105,7 @@ class Cache:
         if self._db is not None:
             try:
                 row = self._db.execute("SELECT value FROM entries WHERE key = ?", (entry,)).fetchone()
-                value = _decode(row[0]) if row else None
+                value = decode(row[0]) if row else None
             except (sqlite3.Error, zlib.error, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
                     UnicodeDecodeError):
                 value = None
@@ -120,7 +134,7 @@ class Cache:
             return None
         try:
             row = self._db.execute("SELECT value FROM entries WHERE key = ?", (DIGEST + entry,)).fetchone()
-            digest = _decode(row[0]) if row else None
+            digest = decode(row[0]) if row else None
         except (sqlite3.Error, zlib.error, UnicodeDecodeError):
             return None
         if digest is not None:  # the text is kept with its hash: the next build may need either
@@ -157,6 +171,12 @@ class _Writer:
         if self.thread is not None:
             self.queue.put((entry, value, digest))
 
+    def put_encoded(self, entry: str, blob: bytes, digest: Optional[str] = None) -> None:
+        """Store what `encode` made of a value elsewhere (a worker process), with its text's hash if given."""
+        self.cache._used.add(entry)
+        if self.thread is not None:
+            self.queue.put((entry, _Encoded(blob), digest))
+
     def close(self, commit: bool = True) -> None:
         """Commit what this build made and used, dropping every other entry so the cache holds one build;
         or, without `commit`, keep the cache as it was."""
@@ -178,10 +198,11 @@ class _Writer:
             if db is None:
                 continue
             try:
-                db.execute("INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)", (entry, _encode(value)))
-                if digest:  # the bytes MkDocs writes for a page (and readiness for a file) from this text
-                    sha = hashlib.sha256(value.encode("utf-8", "xmlcharrefreplace")).hexdigest()
-                    db.execute("INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)", (DIGEST + entry, _encode(sha)))
+                blob = value.blob if isinstance(value, _Encoded) else encode(value)
+                db.execute("INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)", (entry, blob))
+                if digest:
+                    sha = digest if isinstance(digest, str) else text_digest(value)
+                    db.execute("INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)", (DIGEST + entry, encode(sha)))
             except (sqlite3.Error, pickle.PicklingError, TypeError, AttributeError, RecursionError):
                 db = self._abandon(db)
         if db is not None:

@@ -22,6 +22,7 @@ from mkdocs.structure.toc import get_toc
 from mkdocs.utils.meta import get_data
 
 from generator import hookstate
+from generator.cache import decode
 from generator.render import FRAGMENT, PLACEHOLDER, STASH
 
 log = logging.getLogger("mkdocs.hooks.readiness")
@@ -35,19 +36,45 @@ _TAGS = re.compile(r"<[^>]+>")
 def _prerendered(page) -> str:
     """The page's HTML, read again from its file when needed rather than kept: MkDocs prepares every page
     before writing any, and a thousand large pages held as text would take hundreds of megabytes."""
+    if isinstance(page.file, _Kept):
+        return page.file.body()
     body, _meta = get_data(page.file.content_string)
     return body
 
 
+class _Kept(File):
+    """A release page the build keeps in memory (see site.write_docs), compressed until it is read."""
+
+    front = ""  # the front matter block the text starts with
+    _source: "str | bytes" = ""  # the text, or cache.encode(text)
+
+    @property
+    def content_string(self) -> str:
+        return self._source if isinstance(self._source, str) else decode(self._source)
+
+    @property
+    def content_bytes(self) -> bytes:
+        return self.content_string.encode("utf-8")
+
+    def body(self) -> str:
+        """The text after the front matter, as MkDocs' meta.get_data cuts it."""
+        return self.content_string[len(self.front):].lstrip("\n")
+
+
 def on_files(files, config):
-    """Release pages written outside the docs tree (see site.write_docs) take their places in it."""
+    """Release pages the build keeps in memory take their places in the docs, in the order of their paths
+    (the order of the search index), whichever of them came from the cache."""
     state = hookstate.current
-    for src_uri, source in (state.sources.items() if state else ()):
-        if isinstance(source, str):
-            files.append(File.generated(config, src_uri, content=source))
-        else:
-            files.append(File.generated(config, src_uri, abs_src_path=str(source)))
+    for src_uri, (front, source) in sorted(state.sources.items() if state else ()):
+        kept = _Kept.generated(config, src_uri, content="")
+        kept.front, kept._source = front, source
+        files.append(kept)
     return files
+
+
+def on_page_read_source(page, config):
+    """Of a kept page MkDocs reads only the front matter: the body reaches the theme through these hooks."""
+    return page.file.front if isinstance(page.file, _Kept) else None
 
 
 def on_page_markdown(markdown, page, config, files):

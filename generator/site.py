@@ -21,9 +21,10 @@ from typing import Callable, Iterable, Iterator, Optional
 import yaml
 
 from generator import hookstate
-from generator.cache import Cache, _Writer
+from generator.cache import Cache, _Writer, encode, text_digest
 from generator.cache import key as cache_key
 from generator.errors import InputError, Location, Problem
+from generator.parallel import parallel_map
 from generator.pages import PRERENDERED, Output, SiteData, nav, site_outputs
 from generator.project import CONFIG_FILE
 from generator.render import render
@@ -80,12 +81,15 @@ def mkdocs_config(site: SiteData, docs_dir: Path, site_dir: Path) -> dict:
 
 def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None, store: Optional[_Writer] = None,
                    state: Optional[hookstate.BuildState] = None,
-                   reuse: Optional[Callable[[Output, str], bool]] = None) -> Iterator[tuple[Output, Optional[str]]]:
+                   reuse: Optional[Callable[[Output, str], bool]] = None,
+                   defer: Optional[list] = None) -> Iterator[tuple[Output, Optional[str]]]:
     """(output, text) for every output: templates rendered, data passed through, and outputs with a cache
     key taken from the last build when their inputs are unchanged (and stored for the next one, in
     `store` when the caller commits it later, else committed at the end). With the MkDocs hooks' `state`,
     a release page whose finished HTML is cached comes as its outline only (mkdocs_hooks.outline). A
-    static output `reuse(output, entry)` takes (to link from the previous site) comes with None."""
+    static output `reuse(output, entry)` takes (to link from the previous site) comes with None. With
+    `defer`, outputs with a cache key the cache does not have are appended to it as (output, entry, outline
+    entry or None) for the caller to make, and do not come at all."""
     own = store is None and cache is not None
     if own:
         store = cache.writer()
@@ -106,6 +110,9 @@ def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None, sto
                         continue
                     state.finished.discard(out.path)  # the whole page then, finished by MkDocs again
             text = cache.get(entry) if entry else None
+            if text is None and entry and defer is not None:
+                defer.append((out, entry, short if page else None))
+                continue
             if text is None:
                 text = _produce(out)
                 if entry:
@@ -125,8 +132,13 @@ def _outline(text: str) -> str:
     """A pre-rendered page's docs file with its body cut down to the outline: front matter kept."""
     from generator.mkdocs_hooks import outline  # imports MkDocs: only builds need it
 
-    end = text.index("\n---\n") + len("\n---\n")
-    return text[:end] + "\n" + outline(text[end:])
+    front = _front(text)
+    return front + "\n" + outline(text[len(front):])
+
+
+def _front(text: str) -> str:
+    """The front matter block a page's text starts with, as _produce writes it (YAML between `---` lines)."""
+    return text[:text.index("\n---\n") + len("\n---\n")] if text.startswith("---\n") else ""
 
 
 def _produce(out: Output) -> str:
@@ -139,6 +151,18 @@ def _produce(out: Output) -> str:
     if out.front is not None:
         text = "---\n" + yaml.safe_dump(out.front, sort_keys=True, allow_unicode=True) + "---\n\n" + text
     return text
+
+
+def _make_and_write(job: tuple[Output, Optional[Path], bool]) -> tuple[bytes, Optional[str], Optional[bytes], str]:
+    """Make one output and write it to `target` (if any); returns it as the build cache stores it, with its
+    hash when it goes into the site as it is (static), and its outline and front matter for a release page."""
+    out, target, page = job
+    text = _produce(out)
+    if target is not None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    return (encode(text), text_digest(text) if out.static else None, encode(_outline(text)) if page else None,
+            _front(text) if page else "")
 
 
 class PreviousSite:
@@ -200,36 +224,49 @@ class PreviousSite:
 
 
 def write_docs(site: SiteData, docs_dir: Path, cache: Optional[Cache] = None, static_dir: Optional[Path] = None,
-               store: Optional[_Writer] = None, state: Optional[hookstate.BuildState] = None,
-               pages_dir: Optional[Path] = None) -> int:
+               store: Optional[_Writer] = None, state: Optional[hookstate.BuildState] = None) -> int:
     """Write every page, export and asset of the site into `docs_dir`; returns the number of files.
 
     With `static_dir`, per-release files no Markdown page links to (data exports, badges) go there instead,
     to be moved into the built site: MkDocs would only copy them, thousands of files for a long history.
-    With `state` and `pages_dir`, release pages go into `pages_dir`, side by side (or, when only their
-    outline is needed, stay in memory), and the hooks hand them to MkDocs at their place in the docs: a
-    folder per page is slow to create, thousands of times over.
-    `state` also learns which release pages the hooks may take from the cache, and where the last site is."""
+    With `state`, release pages are not written at all: they stay in memory, compressed as the build cache
+    keeps them (or as their outline, when that is all MkDocs needs), and the hooks hand them to MkDocs at
+    their place in the docs; writing them, a folder each, took seconds for a long history. `state` also
+    learns which release pages the hooks may take from the cache, and where the previous site is."""
     count = 0
     made: set[Path] = set()
     previous = state.previous if state is not None and static_dir is not None else None
-    flat = state is not None and pages_dir is not None
-    for out, text in render_outputs(site_outputs(site), cache, store, state, previous.later if previous else None):
+
+    def kept(out: Output) -> bool:
+        return state is not None and bool(out.front and out.front.get(PRERENDERED))
+
+    def target_of(out: Output) -> Path:
+        return (static_dir if out.static and static_dir is not None else docs_dir) / out.path
+
+    deferred: list = []
+    for out, text in render_outputs(site_outputs(site), cache, store, state, previous.later if previous else None,
+                                    deferred if store is not None else None):
         count += 1
         if text is None:  # to be linked from the previous site
             continue
-        if flat and out.front and out.front.get(PRERENDERED):
-            if out.path in state.finished:  # an outline (a few headings): kept in memory, no file at all
-                state.sources[out.path] = text
-                continue
-            target = pages_dir / f"{len(state.sources)}.md"
-            state.sources[out.path] = target
-        else:
-            target = (static_dir if out.static and static_dir is not None else docs_dir) / out.path
+        if kept(out):  # the outline (a few headings) as it is; a whole page compressed
+            state.sources[out.path] = (_front(text), text if out.path in state.finished else encode(text))
+            continue
+        target = target_of(out)
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
         target.write_text(text, encoding="utf-8")
+    # Release pages and exports the cache does not have: made on every core, each export written by the
+    # worker that made it; the cache gets them compressed (and hashed) by the workers too.
+    jobs = [(out, None if kept(out) else target_of(out), short is not None) for out, _entry, short in deferred]
+    for (out, entry, short), (blob, digest, outline, front) in zip(deferred, parallel_map(_make_and_write, jobs)):
+        store.put_encoded(entry, blob, digest)
+        if short is not None:
+            store.put_encoded(short, outline)
+        if kept(out):
+            state.sources[out.path] = (front, blob)
+    count += len(deferred)
     # Notes on vendored files (*.md) stay out of the site; licences go with the code they cover.
     shutil.copytree(ASSETS, docs_dir / "assets", dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.md"))
     return count
@@ -385,13 +422,13 @@ def build_site(site: SiteData, site_dir: Path, root: Path,
     try:
         with tempfile.TemporaryDirectory(prefix=".readiness-build-", dir=site_dir.parent) as tmp:
             work = Path(tmp)
-            docs, out, static, pages = work / "docs", work / "site", work / "static", work / "pages"
+            docs, out, static = work / "docs", work / "site", work / "static"
             step("rendering pages")
             config = mkdocs_config(site, docs, out)
             state = None
             if cache is not None:
                 state = hookstate.BuildState(theme_key(config), cache, store, previous=PreviousSite(site_dir, cache))
-            count = write_docs(site, docs, cache, static, store, state, pages)
+            count = write_docs(site, docs, cache, static, store, state)
             config_file = work / "mkdocs.yml"
             config_file.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
             step("running mkdocs build")
