@@ -4,10 +4,10 @@
     .venv/bin/python bench/bench.py --sizes 100 --runs 1
 
 Prints medians: full build wall time (with an empty build cache, as a first build), rebuild time after
-adding one results file (with the cache of the build before), generator time without MkDocs (load,
-evaluate, render) with an empty and with a warm cache, chart time, peak memory (resident, of the build
-and its worker processes together, sampled every 0.1 s, and never less than the largest process's peak), site
-size, largest release page, and the baseline's build time and peak memory (a bare `mkdocs build` with
+adding one results file (with the cache of the build before), generator time (all a build does but run
+MkDocs: load, evaluate, render, write the docs and exports) from nothing and as a rebuild (warm cache,
+previous site), chart time, peak memory (resident, of the build and its worker processes together,
+sampled every 0.1 s, and never less than the largest process's peak), site size, largest release page, and the baseline's build time and peak memory (a bare `mkdocs build` with
 Material of the same release pages as plain Markdown tables, default navigation), measured in the same
 invocation so the ratio is meaningful on a noisy machine. `--no-baseline` skips the baseline (at 10,000
 releases its navigation makes it take hours). Caches go to a temporary directory, never the user's.
@@ -79,30 +79,33 @@ def timed(cmd: list[str], cwd: Path, cache: Path | None = None) -> tuple[float, 
 
 
 def generator_time(history: Path, cache_dir: Path | None = None) -> tuple[float, float]:
-    """Seconds to load, evaluate and render every page without MkDocs (with the build cache in `cache_dir`,
-    if given, used as `readiness build` uses it but left unchanged), and seconds for the charts alone."""
+    """Seconds for what a build does besides running MkDocs (load, evaluate, render, write the docs and the
+    exports into a temporary directory): from nothing, as a first build; or, given `cache_dir`, as a rebuild,
+    with the build cache there (used, but left unchanged) and the history's site as the previous site;
+    and seconds for the charts alone."""
     from generator import hookstate
-    from generator.cache import Cache
+    from generator.cache import Cache, NoCache
     from generator.cli_common import tune_gc
     from generator.merge import default_today
-    from generator.pages import SiteData, site_outputs
+    from generator.pages import SiteData
     from generator.project import load_project
-    from generator.site import mkdocs_config, render_outputs, theme_key
+    from generator.site import PreviousSite, mkdocs_config, theme_key, write_docs
 
     os.environ.update(ENV)
     tune_gc()  # as the command line does
-    start = time.perf_counter()
-    cache = Cache(history, cache_dir) if cache_dir else None
-    project = load_project(history, cache)
-    site = SiteData.of_project(project, default_today())
-    store = state = None
-    if cache is not None:  # as build_site does: pages MkDocs will take from the cache come as outlines
+    with tempfile.TemporaryDirectory(prefix="readiness-bench-docs-") as tmp:
+        work = Path(tmp)
+        start = time.perf_counter()
+        cache = Cache(history, cache_dir) if cache_dir else NoCache()
+        project = load_project(history, cache)
+        site = SiteData.of_project(project, default_today())
         store = cache.writer()
-        state = hookstate.BuildState(theme_key(mkdocs_config(site, Path("docs"), Path("site"))), cache, store)
-    for _ in render_outputs(site_outputs(site), cache, store, state):
-        pass
-    total = time.perf_counter() - start
-    if store is not None:
+        config = mkdocs_config(site, work / "docs", work / "site")
+        previous = PreviousSite(history / "site" if cache_dir else work / "none", cache)
+        state = hookstate.BuildState(theme_key(config), cache, store, previous=previous)
+        write_docs(site, work / "docs", cache, work / "static", store, state)
+        previous.place(work / "site", store)  # a rebuild links the exports it did not write
+        total = time.perf_counter() - start
         store.close(commit=False)
     try:
         from generator.charts import all_charts
