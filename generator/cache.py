@@ -22,7 +22,7 @@ import sys
 import threading
 import zlib
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from generator import __version__
 
@@ -72,15 +72,6 @@ def decode(blob: bytes) -> Any:
 def text_digest(text: str) -> str:
     """SHA-256 of the bytes MkDocs writes for a page (and readiness for a file) from this text."""
     return hashlib.sha256(text.encode("utf-8", "xmlcharrefreplace")).hexdigest()
-
-
-class _Encoded:
-    """A value `encode` has made already."""
-
-    __slots__ = ("blob",)
-
-    def __init__(self, blob: bytes):
-        self.blob = blob
 
 
 class Cache:
@@ -164,18 +155,20 @@ class _Writer:
                                                                      daemon=True)
         self.thread.start()
 
-    def put(self, entry: str, value: Any, digest: bool = False) -> None:
+    def put(self, entry: str, value: Any, digest: bool = False, keep: Optional[Callable[[bytes], None]] = None) -> None:
         """Store `value` soon (rendered pages are large: they are not kept in memory until the end); with
-        `digest`, the hash of the text as written to the site too, so a rebuild can find it there."""
+        `digest`, the hash of the text as written to the site too, so a rebuild can find it there; `keep`
+        is given the value as stored (compressed), whether or not the cache can store it (see sync)."""
         self.cache._used.add(entry)
         if self.thread is not None:
-            self.queue.put((entry, value, digest))
+            self.queue.put((entry, value, digest, keep))
+        elif keep is not None:
+            keep(encode(value))
 
-    def put_encoded(self, entry: str, blob: bytes, digest: Optional[str] = None) -> None:
-        """Store what `encode` made of a value elsewhere (a worker process), with its text's hash if given."""
-        self.cache._used.add(entry)
+    def sync(self) -> None:
+        """Wait until every value put so far is stored and given to its `keep`."""
         if self.thread is not None:
-            self.queue.put((entry, _Encoded(blob), digest))
+            self.queue.join()
 
     def close(self, commit: bool = True) -> None:
         """Commit what this build made and used, dropping every other entry so the cache holds one build;
@@ -184,27 +177,36 @@ class _Writer:
             return
         if commit:
             for entry, value in self.cache._pending.items():
-                self.queue.put((entry, value, False))
-        self.queue.put((self._CLOSE, commit, False))
+                self.queue.put((entry, value, False, None))
+        self.queue.put((self._CLOSE, commit, False, None))
         self.thread.join()
         self.thread = None
 
     def _run(self) -> None:
         db = self._open()
         while True:
-            entry, value, digest = self.queue.get()
-            if entry is self._CLOSE:
-                break
-            if db is None:
-                continue
+            entry, value, digest, keep = self.queue.get()
             try:
-                blob = value.blob if isinstance(value, _Encoded) else encode(value)
-                db.execute("INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)", (entry, blob))
-                if digest:
-                    sha = digest if isinstance(digest, str) else text_digest(value)
-                    db.execute("INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)", (DIGEST + entry, encode(sha)))
-            except (sqlite3.Error, pickle.PicklingError, TypeError, AttributeError, RecursionError):
-                db = self._abandon(db)
+                if entry is self._CLOSE:
+                    break
+                try:
+                    blob = encode(value)
+                except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+                    db = self._abandon(db)
+                    continue
+                if keep is not None:
+                    keep(blob)
+                if db is None:
+                    continue
+                try:
+                    db.execute("INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)", (entry, blob))
+                    if digest:
+                        db.execute("INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)",
+                                   (DIGEST + entry, encode(text_digest(value))))
+                except sqlite3.Error:
+                    db = self._abandon(db)
+            finally:
+                self.queue.task_done()
         if db is not None:
             try:
                 if value:  # commit

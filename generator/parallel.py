@@ -1,4 +1,4 @@
-"""Order-preserving parallel map over worker processes, for loading results files and rendering release pages on several cores.
+"""Order-preserving parallel map over worker processes, for loading many results files on several cores.
 
 Workers are forked, so they start with the parent's checklists and tasks in memory and receive only an
 index; only results travel back. Where fork is unavailable (Windows, macOS's default), with one core, with

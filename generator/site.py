@@ -21,10 +21,9 @@ from typing import Callable, Iterable, Iterator, Optional
 import yaml
 
 from generator import hookstate
-from generator.cache import Cache, _Writer, encode, text_digest
+from generator.cache import Cache, _Writer, encode
 from generator.cache import key as cache_key
 from generator.errors import InputError, Location, Problem
-from generator.parallel import parallel_map
 from generator.pages import PRERENDERED, Output, SiteData, nav, site_outputs
 from generator.project import CONFIG_FILE
 from generator.render import render
@@ -81,15 +80,14 @@ def mkdocs_config(site: SiteData, docs_dir: Path, site_dir: Path) -> dict:
 
 def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None, store: Optional[_Writer] = None,
                    state: Optional[hookstate.BuildState] = None,
-                   reuse: Optional[Callable[[Output, str], bool]] = None,
-                   defer: Optional[list] = None) -> Iterator[tuple[Output, Optional[str]]]:
+                   reuse: Optional[Callable[[Output, str], bool]] = None) -> Iterator[tuple[Output, Optional[str]]]:
     """(output, text) for every output: templates rendered, data passed through, and outputs with a cache
     key taken from the last build when their inputs are unchanged (and stored for the next one, in
     `store` when the caller commits it later, else committed at the end). With the MkDocs hooks' `state`,
-    a release page whose finished HTML is cached comes as its outline only (mkdocs_hooks.outline). A
-    static output `reuse(output, entry)` takes (to link from the previous site) comes with None. With
-    `defer`, outputs with a cache key the cache does not have are appended to it as (output, entry, outline
-    entry or None) for the caller to make, and do not come at all."""
+    a release page whose finished HTML is cached comes as its outline only (mkdocs_hooks.outline), and
+    every release page is kept for the hooks in `state.sources` (whole ones compressed, once `store` has
+    them: see _Writer.sync). A static output `reuse(output, entry)` takes (to link from the previous
+    site) comes with None."""
     own = store is None and cache is not None
     if own:
         store = cache.writer()
@@ -106,17 +104,17 @@ def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None, sto
                 if state.is_finished(out.path, out.key):
                     text = cache.get(short)
                     if text is not None:
+                        state.sources[out.path] = (_front(text), text)
                         yield out, text
                         continue
                     state.finished.discard(out.path)  # the whole page then, finished by MkDocs again
             text = cache.get(entry) if entry else None
-            if text is None and entry and defer is not None:
-                defer.append((out, entry, short if page else None))
-                continue
             if text is None:
                 text = _produce(out)
                 if entry:
-                    store.put(entry, text, digest=out.static)
+                    store.put(entry, text, digest=out.static, keep=_keeper(state, out.path, text) if page else None)
+            elif page:  # the page's content is cached, its finished HTML is not: the theme changed
+                state.sources[out.path] = (_front(text), encode(text))
             if page:
                 store.put(short, _outline(text))
             yield out, text
@@ -126,6 +124,16 @@ def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None, sto
         raise
     if own:
         store.close()
+
+
+def _keeper(state: hookstate.BuildState, path: str, text: str) -> Callable[[bytes], None]:
+    """Where the cache writer puts a release page once it has compressed it: the hooks' sources."""
+    front = _front(text)
+
+    def keep(blob: bytes) -> None:
+        state.sources[path] = (front, blob)
+
+    return keep
 
 
 def _outline(text: str) -> str:
@@ -151,18 +159,6 @@ def _produce(out: Output) -> str:
     if out.front is not None:
         text = "---\n" + yaml.safe_dump(out.front, sort_keys=True, allow_unicode=True) + "---\n\n" + text
     return text
-
-
-def _make_and_write(job: tuple[Output, Optional[Path], bool]) -> tuple[bytes, Optional[str], Optional[bytes], str]:
-    """Make one output and write it to `target` (if any); returns it as the build cache stores it, with its
-    hash when it goes into the site as it is (static), and its outline and front matter for a release page."""
-    out, target, page = job
-    text = _produce(out)
-    if target is not None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    return (encode(text), text_digest(text) if out.static else None, encode(_outline(text)) if page else None,
-            _front(text) if page else "")
 
 
 class PreviousSite:
@@ -237,36 +233,17 @@ def write_docs(site: SiteData, docs_dir: Path, cache: Optional[Cache] = None, st
     made: set[Path] = set()
     previous = state.previous if state is not None and static_dir is not None else None
 
-    def kept(out: Output) -> bool:
-        return state is not None and bool(out.front and out.front.get(PRERENDERED))
-
-    def target_of(out: Output) -> Path:
-        return (static_dir if out.static and static_dir is not None else docs_dir) / out.path
-
-    deferred: list = []
-    for out, text in render_outputs(site_outputs(site), cache, store, state, previous.later if previous else None,
-                                    deferred if store is not None else None):
+    for out, text in render_outputs(site_outputs(site), cache, store, state, previous.later if previous else None):
         count += 1
-        if text is None:  # to be linked from the previous site
-            continue
-        if kept(out):  # the outline (a few headings) as it is; a whole page compressed
-            state.sources[out.path] = (_front(text), text if out.path in state.finished else encode(text))
-            continue
-        target = target_of(out)
+        if text is None or (state is not None and out.path in state.page_keys):
+            continue  # linked from the previous site later, or a release page the hooks are given
+        target = (static_dir if out.static and static_dir is not None else docs_dir) / out.path
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
         target.write_text(text, encoding="utf-8")
-    # Release pages and exports the cache does not have: made on every core, each export written by the
-    # worker that made it; the cache gets them compressed (and hashed) by the workers too.
-    jobs = [(out, None if kept(out) else target_of(out), short is not None) for out, _entry, short in deferred]
-    for (out, entry, short), (blob, digest, outline, front) in zip(deferred, parallel_map(_make_and_write, jobs)):
-        store.put_encoded(entry, blob, digest)
-        if short is not None:
-            store.put_encoded(short, outline)
-        if kept(out):
-            state.sources[out.path] = (front, blob)
-    count += len(deferred)
+    if store is not None:
+        store.sync()  # every release page in state.sources
     # Notes on vendored files (*.md) stay out of the site; licences go with the code they cover.
     shutil.copytree(ASSETS, docs_dir / "assets", dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.md"))
     return count

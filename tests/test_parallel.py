@@ -1,4 +1,4 @@
-"""Loading and rendering in worker processes gives what one process gives: the same problems, pages and order."""
+"""Loading in worker processes gives what loading in one process gives: the same problems, pages and order."""
 
 from __future__ import annotations
 
