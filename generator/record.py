@@ -534,7 +534,7 @@ def _yaml() -> YAML:
 
 def text_value(value: str):
     """A string as the strict loader will read it back: quoted when YAML 1.1 would read it as another type."""
-    kind = _yaml11_type(_Scalar(value, True, Location("-")))
+    kind = _yaml11_type(_Scalar(value, True, ("-", 1, 1)))
     return DoubleQuotedScalarString(value) if kind else value
 
 

@@ -55,23 +55,38 @@ except AttributeError:  # pragma: no cover
 class _Scalar:
     value: str
     plain: bool
-    loc: Location
+    at: tuple  # (path, line, col): made into a Location only when one is asked for (few nodes ever are)
     block: bool = False  # `|` or `>`: the text starts on the line after the indicator
+
+    @property
+    def loc(self) -> Location:
+        return Location(*self.at)
 
 
 @dataclass
 class _Map:
     pairs: list[tuple["_Scalar", "_Node"]]
-    loc: Location
+    at: tuple
+
+    @property
+    def loc(self) -> Location:
+        return Location(*self.at)
 
 
 @dataclass
 class _Seq:
     items: list["_Node"] = field(default_factory=list)
-    loc: Location = None
+    at: tuple = ()
+
+    @property
+    def loc(self) -> Optional[Location]:
+        return Location(*self.at) if self.at else None
 
 
 _Node = Union[_Scalar, _Map, _Seq]
+
+
+_SPACE = re.compile(r"\s")
 
 
 def _loc(path: str, mark) -> Location:
@@ -161,16 +176,17 @@ def _build(events: list, path: str) -> Optional[_Node]:
             continue
         if not isinstance(ev, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             continue
-        loc = _loc(path, ev.start_mark)
+        mark = ev.start_mark
+        at = (path, mark.line + 1, mark.column + 1) if mark else (path, 1, 1)
         if isinstance(ev, yaml.ScalarEvent):
-            attach(_Scalar(ev.value, not ev.style, loc, ev.style in ("|", ">")))  # libyaml gives "" for plain, PyYAML None
+            attach(_Scalar(ev.value, not ev.style, at, ev.style in ("|", ">")))  # libyaml gives "" for plain, PyYAML None
         elif isinstance(ev, yaml.MappingStartEvent):
-            node = _Map([], loc)
+            node = _Map([], at)
             attach(node)
             stack.append(node)
             pending_key.append(None)
         elif isinstance(ev, yaml.SequenceStartEvent):
-            node = _Seq([], loc)
+            node = _Seq([], at)
             attach(node)
             stack.append(node)
             pending_key.append(None)
@@ -329,7 +345,7 @@ class _Reader:
         except ValueError:  # e.g. an unbalanced `[` in the host part
             parts = None
         if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc \
-                or any(c.isspace() for c in value.strip()):
+                or _SPACE.search(value.strip()):
             shown = value.strip() if len(value.strip()) <= 60 else value.strip()[:57] + "..."
             self.error(node.loc, key, f"`{shown}` is not an http:// or https:// link; evidence must be one")
             return None

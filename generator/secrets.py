@@ -66,10 +66,25 @@ def _gated() -> tuple:
 
 
 def _any_match(patterns: tuple, line: str) -> bool:
-    return any(p.search(line) for p in patterns)
+    for pattern in patterns:
+        if pattern.search(line):
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=1)
+def _all_patterns() -> Optional[tuple]:
+    """Every regular expression the gates test, so a line none of them (nor a keyword or quote) matches is
+    passed over in one loop; None when some detector has no gate and must see every line."""
+    if any(gate is _always for _plugin, gate in _gated()):
+        return None
+    return tuple(p for _plugin, gate in _gated() if isinstance(gate, functools.partial) for p in gate.args[0])
 
 
 def _scan_line(line: str, offset: int, gated: bool = True):
+    patterns = _all_patterns() if gated else None
+    if patterns is not None and not _has_keyword(line) and not _quoted(line) and not _any_match(patterns, line):
+        return None  # no detector's gate holds: most values (links, names, notes) end here
     for plugin, gate in _gated():
         if gated and not gate(line):
             continue
