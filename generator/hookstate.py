@@ -19,7 +19,7 @@ class BuildState:
     page_keys: dict = field(default_factory=dict)  # docs path of a release page -> cache key of its content
     finished: set = field(default_factory=set)  # docs paths whose finished page is in the cache
     previous: Any = None  # site.PreviousSite: the last build's site, whose unchanged pages are linked
-    sources: dict = field(default_factory=dict)  # docs path of a release page -> (front matter, outline or encoded page)
+    sources: dict = field(default_factory=dict)  # docs path of a release page -> (front matter, outline, page)
 
     def final_key(self, src_uri: str, content_key: str) -> str:
         """The cache key of a page as MkDocs finished it: its content and what every page shares."""

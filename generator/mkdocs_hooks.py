@@ -46,6 +46,7 @@ class _Kept(File):
     """A release page the build keeps in memory (see site.write_docs), compressed until it is read."""
 
     front = ""  # the front matter block the text starts with
+    outline = ""  # the text with the body cut down to its outline (see outline()): all the toc and search read
     _source: "str | bytes" = ""  # the text, or cache.encode(text)
 
     @property
@@ -56,18 +57,19 @@ class _Kept(File):
     def content_bytes(self) -> bytes:
         return self.content_string.encode("utf-8")
 
-    def body(self) -> str:
-        """The text after the front matter, as MkDocs' meta.get_data cuts it."""
-        return self.content_string[len(self.front):].lstrip("\n")
+    def body(self, outline: bool = False) -> str:
+        """The text (or its outline) after the front matter, as MkDocs' meta.get_data cuts it."""
+        text = self.outline if outline else self.content_string
+        return text[len(self.front):].lstrip("\n")
 
 
 def on_files(files, config):
     """Release pages the build keeps in memory take their places in the docs, in the order of their paths
     (the order of the search index), whichever of them came from the cache."""
     state = hookstate.current
-    for src_uri, (front, source) in sorted(state.sources.items() if state else ()):
+    for src_uri, (front, shape, source) in sorted(state.sources.items() if state else ()):
         kept = _Kept.generated(config, src_uri, content="")
-        kept.front, kept._source = front, source
+        kept.front, kept.outline, kept._source = front, shape, source
         files.append(kept)
     return files
 
@@ -123,7 +125,8 @@ def _put_back(html_content: str, page, search: bool) -> str:
 def on_page_content(html_content, page, config, files):
     if not getattr(page, "readiness_prerendered", False):
         return _put_back(html_content, page, search=True)
-    full = _prerendered(page)
+    # The toc and the search entry come from headings and the summary: a kept page's outline has them all.
+    full = page.file.body(outline=True) if isinstance(page.file, _Kept) else _prerendered(page)
     page.toc = get_toc(_toc_tokens(full))
     summary = _SUMMARY.search(full)
     # Search (at the default priority) indexes what this returns; the full page is put back afterwards.

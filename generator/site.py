@@ -104,19 +104,22 @@ def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None, sto
                 if state.is_finished(out.path, out.key):
                     text = cache.get(short)
                     if text is not None:
-                        state.sources[out.path] = (_front(text), text)
+                        state.sources[out.path] = (_front(text), text, text)
                         yield out, text
                         continue
                     state.finished.discard(out.path)  # the whole page then, finished by MkDocs again
             text = cache.get(entry) if entry else None
-            if text is None:
+            fresh = text is None
+            if fresh:
                 text = _produce(out)
-                if entry:
-                    store.put(entry, text, digest=out.static, keep=_keeper(state, out.path, text) if page else None)
-            elif page:  # the page's content is cached, its finished HTML is not: the theme changed
-                state.sources[out.path] = (_front(text), encode(text))
+            shape = _outline(text) if page else None
             if page:
-                store.put(short, _outline(text))
+                store.put(short, shape)
+            if fresh and entry:
+                keep = _keeper(state, out.path, text, shape) if page else None
+                store.put(entry, text, digest=out.static, keep=keep)
+            elif page:  # the page's content is cached, its finished HTML is not: the theme changed
+                state.sources[out.path] = (_front(text), shape, encode(text))
             yield out, text
     except BaseException:
         if own:
@@ -126,12 +129,12 @@ def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None, sto
         store.close()
 
 
-def _keeper(state: hookstate.BuildState, path: str, text: str) -> Callable[[bytes], None]:
+def _keeper(state: hookstate.BuildState, path: str, text: str, shape: str) -> Callable[[bytes], None]:
     """Where the cache writer puts a release page once it has compressed it: the hooks' sources."""
     front = _front(text)
 
     def keep(blob: bytes) -> None:
-        state.sources[path] = (front, blob)
+        state.sources[path] = (front, shape, blob)
 
     return keep
 
