@@ -17,7 +17,7 @@ CHANGE_KINDS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     """One difference between a release and the one before it."""
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Iterable
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Location:
     """A 1-based position in an input file; line 1, col 1 when the input has no position."""
 

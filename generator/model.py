@@ -137,7 +137,7 @@ class Checklist:
 # --- results -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One entry under `items:` in a results file: an item, group or section id and what was recorded."""
 
@@ -200,7 +200,7 @@ class Release:
 # --- evaluation ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Counts:
     """Item counts by status; adds with `+` so `sum()` gives totals."""
 
@@ -266,7 +266,7 @@ class Counts:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ItemResult:
     """An item's status in one release and the entry it came from."""
 
@@ -288,7 +288,7 @@ class ItemResult:
         return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reason:
     """One thing holding a release back from YES."""
 
