@@ -34,8 +34,9 @@ _TAGS = re.compile(r"<[^>]+>")
 
 
 def _prerendered(page) -> str:
-    """The page's HTML, read again from its file when needed rather than kept: MkDocs prepares every page
-    before writing any, and a thousand large pages held as text would take hundreds of megabytes."""
+    """The page's HTML, decompressed (or read from its file) each time it is needed rather than kept:
+    MkDocs prepares every page before writing any, and a thousand pages held as text would take
+    hundreds of megabytes."""
     if isinstance(page.file, _Kept):
         return page.file.body()
     body, _meta = get_data(page.file.content_string)
