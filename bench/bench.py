@@ -7,8 +7,9 @@ Prints medians: full build wall time (with an empty build cache, as a first buil
 adding one results file (with the cache of the build before), generator time (all a build does but run
 MkDocs: load, evaluate, render, write the docs and exports) from nothing and as a rebuild (warm cache,
 previous site), chart time, peak memory (resident, of the build and its worker processes together,
-sampled every 0.1 s, and never less than the largest process's peak), site size, largest release page, and the baseline's build time and peak memory (a bare `mkdocs build` with
-Material of the same release pages as plain Markdown tables, default navigation), measured in the same
+sampled every 0.1 s, and never less than the largest process's peak), site size, largest release page,
+and the baseline's build time and peak memory (a bare `mkdocs build` with Material of the same release
+pages as plain Markdown tables, default navigation), measured in the same
 invocation so the ratio is meaningful on a noisy machine. `--no-baseline` skips the baseline (at 10,000
 releases its navigation makes it take hours). Caches go to a temporary directory, never the user's.
 """

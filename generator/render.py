@@ -111,20 +111,20 @@ def environment() -> jinja2.Environment:
     return env
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=16384)
+def _macro(name: str, *args) -> Markup:
+    """A macro of _macros.html.j2, rendered once per arguments: release pages repeat them on every row."""
+    return Markup(getattr(environment().get_template("_macros.html.j2").module, name)(*args))
+
+
 def status_badge(status: str, expired: bool = False) -> Markup:
-    """The `status` macro of _macros.html.j2, rendered once per status: a release page shows it on every row."""
-    return Markup(environment().get_template("_macros.html.j2").module.status(status, expired))
+    """The `status` macro of _macros.html.j2."""
+    return _macro("status", status, expired)
 
 
 def item_row_start(result, depth: int) -> Markup:
     """The `item_row_start` macro of _macros.html.j2 for an item's result at a depth in its checklist."""
-    return _item_row_start(result.item.id, result.item.text, min(depth, 3), result.status, result.expired)
-
-
-@functools.lru_cache(maxsize=16384)
-def _item_row_start(item_id: str, text: str, depth: int, status: str, expired: bool) -> Markup:
-    return Markup(environment().get_template("_macros.html.j2").module.item_row_start(item_id, text, depth, status, expired))
+    return _macro("item_row_start", result.item.id, result.item.text, min(depth, 3), result.status, result.expired)
 
 
 def render(template: str, context: dict) -> str:

@@ -89,8 +89,13 @@ _Node = Union[_Scalar, _Map, _Seq]
 _SPACE = re.compile(r"\s")
 
 
+def _at(path: str, mark) -> tuple:
+    """(path, line, col), 1-based, of a YAML mark: what a node keeps, and a Location is made from."""
+    return (path, mark.line + 1, mark.column + 1) if mark else (path, 1, 1)
+
+
 def _loc(path: str, mark) -> Location:
-    return Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
+    return Location(*_at(path, mark))
 
 
 def _parse(text: str, path: str, problems: Problems) -> Optional[_Node]:
@@ -176,8 +181,7 @@ def _build(events: list, path: str) -> Optional[_Node]:
             continue
         if not isinstance(ev, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             continue
-        mark = ev.start_mark
-        at = (path, mark.line + 1, mark.column + 1) if mark else (path, 1, 1)
+        at = _at(path, ev.start_mark)
         if isinstance(ev, yaml.ScalarEvent):
             attach(_Scalar(ev.value, not ev.style, at, ev.style in ("|", ">")))  # libyaml gives "" for plain, PyYAML None
         elif isinstance(ev, yaml.MappingStartEvent):

@@ -173,21 +173,22 @@ class PreviousSite:
         self.root = site_dir if (site_dir / MARKER).is_file() else None
         self.cache = cache
         self.digests: dict[str, str] = {}  # site path -> SHA-256 of the files linked, for the manifest
-        self.pending: list[tuple[Output, str]] = []  # static outputs to link once MkDocs has built the site
+        self.pending: list[tuple[Output, str, str]] = []  # static outputs to link once MkDocs has built the site
 
     def later(self, out: Output, entry: str) -> bool:
         """Take a static output to link after MkDocs has built (it clears its site directory first) when the
         previous site may have it; written then from the cache if its file there turns out to differ."""
-        if self.root is None or self.cache.digest(entry) is None:
+        digest = self.cache.digest(entry) if self.root is not None else None
+        if digest is None:
             return False
-        self.pending.append((out, entry))
+        self.pending.append((out, entry, digest))
         return True
 
     def place(self, site_out: Path, store: Optional[_Writer]) -> None:
         """Link (or, where the previous site's file differs, write) the outputs `later` took."""
-        for out, entry in self.pending:
+        for out, entry, digest in self.pending:
             target = site_out / out.path
-            if not self.link(out.path, entry, target):
+            if not self.link(out.path, entry, target, digest):
                 text = self.cache.get(entry)
                 if text is None:  # gone from the cache since: made again
                     text = _produce(out)
@@ -197,11 +198,12 @@ class PreviousSite:
                 target.write_text(text, encoding="utf-8")
         self.pending = []
 
-    def link(self, path: str, entry: str, target: Path) -> bool:
-        """Link the previous site's `path` to `target` when its bytes are the text of cache entry `entry`."""
+    def link(self, path: str, entry: str, target: Path, digest: Optional[str] = None) -> bool:
+        """Link the previous site's `path` to `target` when its bytes are the text of cache entry `entry`
+        (whose hash, `digest`, the caller may have looked up already)."""
         if self.root is None:
             return False
-        digest = self.cache.digest(entry)
+        digest = digest or self.cache.digest(entry)
         if digest is None:
             return False
         source = self.root / path
