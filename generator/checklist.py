@@ -22,8 +22,9 @@ _PINNED = re.compile(r"\s*\{#([^{}\s]*)\}\s*$")
 _PAREN_TAIL = re.compile(r"\s*\(([^()]*)\)\s*$")
 _CONDITION = re.compile(r"optional|if(\s+\S+){1,5}", re.IGNORECASE)
 _UNITS = r"ms|seconds|second|secs|sec|s|minutes|min|%|KB|MB|GB"
+# At most 12 digits either side of the point: a longer number states no threshold anything is measured against.
 _THRESHOLD = re.compile(
-    r"(?P<op><=|>=|≤|≥|<|>)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>" + _UNITS + r")(?![A-Za-z0-9])"
+    r"(?P<op><=|>=|≤|≥|<|>)\s*(?P<num>\d{1,12}(?:\.\d{1,12})?)\s*(?P<unit>" + _UNITS + r")(?![A-Za-z0-9])"
 )
 _OPS = {"≤": "<=", "≥": ">="}
 _BOLD_LABEL = re.compile(r"(\*\*|__)(?P<label>.+?)\1(?P<rest>.*)\Z", re.DOTALL)

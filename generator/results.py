@@ -6,6 +6,7 @@ import datetime as dt
 import difflib
 import functools
 import hashlib
+import math
 import re
 import zoneinfo
 from dataclasses import dataclass, field
@@ -38,6 +39,12 @@ UNIT_FACTORS = {
     "second": ("time", 1.0), "seconds": ("time", 1.0), "min": ("time", 60.0), "minutes": ("time", 60.0),
     "%": ("ratio", 1.0), "kb": ("size", 1e3), "mb": ("size", 1e6), "gb": ("size", 1e9),
 }
+# Measured values are finite, not negative (no threshold is: a time, a size or a percentage below zero is a
+# typo or a forgery that would "meet" every `<` threshold) and at most MAX_VALUE in the criterion's unit,
+# far above any real measurement, so exports, charts and comparisons only ever see ordinary numbers.
+MAX_VALUE = 10 ** 12
+MAX_NUMBER_CHARS = 32  # a measurement needs far fewer digits; longer ones are refused before they are read
+_DIMENSION = {"time": "duration", "size": "size", "ratio": "percentage"}
 _VALUE = re.compile(r"\s*(?P<num>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(?P<unit>[A-Za-z%]*)\s*\Z")
 _TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?\Z")
 _YAML11_BOOL = re.compile(r"(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)\Z")
@@ -362,20 +369,34 @@ def _join(key: str, name: str) -> str:
 
 def parse_value(raw: str, criterion: Criterion) -> tuple[Optional[float], Optional[str]]:
     """A measured value in the criterion's unit, from "2400 ms" or "2.4"; or an error message."""
+    shown = _shown_number(raw)
     m = _VALUE.match(raw)
     if not m:
-        return None, f"`{raw}` is not a number; write e.g. `{_example(criterion)}`"
-    number = float(m.group("num"))
+        return None, f"`{shown}` is not a number; write e.g. `{_example(criterion)}`"
+    literal = m.group("num")
     unit = m.group("unit")
-    if not unit:
-        return number, None
-    given = UNIT_FACTORS.get(unit.lower())
+    given = UNIT_FACTORS.get(unit.lower()) if unit else None
     wanted = UNIT_FACTORS[criterion.unit.lower()]
-    if given is None:
+    if unit and given is None:
         return None, f"unknown unit `{unit}`; use {criterion.unit} or a unit of the same kind"
-    if given[0] != wanted[0]:
+    if given is not None and given[0] != wanted[0]:
         return None, f"unit `{unit}` cannot be compared with the threshold `{criterion.text}`"
-    return number * given[1] / wanted[1], None
+    if literal.startswith("-"):
+        return None, f"`{shown}` is negative; a measured {_DIMENSION[wanted[0]]} is 0 or more"
+    if len(literal) > MAX_NUMBER_CHARS:
+        return None, (f"`{shown}` has {len(literal):,} characters; a measured value needs at most "
+                      f"{MAX_NUMBER_CHARS}, e.g. `{_example(criterion)}`")
+    number = float(literal) * (given[1] / wanted[1] if given else 1.0)
+    if not math.isfinite(number) or number > MAX_VALUE:
+        limit = f"{MAX_VALUE:,}{'' if criterion.unit == '%' else ' '}{criterion.unit}"
+        return None, f"`{shown}` is out of range; a measured value is at most {limit}"
+    return number, None
+
+
+def _shown_number(raw: str) -> str:
+    """A value as quoted in a message: in full when short, else its start and its length."""
+    raw = raw.strip()
+    return raw if len(raw) <= 40 else f"{raw[:20]}…"
 
 
 def _example(c: Criterion) -> str:

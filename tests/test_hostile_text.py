@@ -8,6 +8,7 @@ from clean inputs; a refused input must leave every input and that site byte-for
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -112,3 +113,120 @@ def test_the_repository_link_is_a_plain_link(tmp_path):
     links = re.findall(r'<a href="https://github.com/example/readiness"[^>]*>', html)
     assert links and all("data-md-component" not in a for a in links)
     assert 'data-md-component="source"' not in html
+
+
+# --- numbers: finite, not negative, in range ---------------------------------------------------------
+
+PAGE_LOAD = "items.performance/page-load-3-seconds.value"
+API = "items.performance/api-response-500ms.value"
+
+
+def _values(page_load: str, api: str = "350 ms") -> str:
+    return f'release: "1.0.0"\nitems:\n  performance/page-load-3-seconds: {{value: {page_load}}}\n' \
+           f'  performance/api-response-500ms: {{value: {api}}}\n'
+
+
+NUMBERS = {
+    "infinite": (_values("1e999"), [f"{R}:3:44: {PAGE_LOAD}: `1e999` is out of range; a measured value is at "
+                                    "most 1,000,000,000,000 seconds"]),
+    "minus-infinite": (_values('"-1e999"'), [f"{R}:3:44: {PAGE_LOAD}: `-1e999` is negative; a measured duration "
+                                             "is 0 or more"]),
+    "400-digits": (_values("1" + "0" * 399), [f"{R}:3:44: {PAGE_LOAD}: `10000000000000000000…` has 400 characters; "
+                                              "a measured value needs at most 32, e.g. `3 seconds`"]),
+    "too-large": (_values("2e12"), [f"{R}:3:44: {PAGE_LOAD}: `2e12` is out of range; a measured value is at most "
+                                    "1,000,000,000,000 seconds"]),
+    "large-in-another-unit": (_values("1", '"1e16 ms"'), [
+        f"{R}:4:43: {API}: `1e16 ms` is out of range; a measured value is at most 1,000,000,000,000 ms"]),
+    "negative-duration": (_values("-2.4", '"-250 ms"'), [
+        f"{R}:3:44: {PAGE_LOAD}: `-2.4` is negative; a measured duration is 0 or more",
+        f"{R}:4:43: {API}: `-250 ms` is negative; a measured duration is 0 or more"]),
+    "nan": (_values(".nan"), [f"{R}:3:44: {PAGE_LOAD}: `.nan` is not a number; write e.g. `3 seconds`"]),
+}
+
+
+@pytest.mark.parametrize("case", list(NUMBERS))
+def test_numbers_out_of_range_are_refused(hostile, case):
+    text, expected = NUMBERS[case]
+    refused(hostile({R: text}), expected)
+
+
+def test_a_negative_size_and_percentage_are_refused(hostile):
+    checklist = WEB.read_text().replace("- [ ] CDN configured (optional)",
+                                        "- [ ] Bundle < 2 MB {#bundle}\n- [ ] Crash-free sessions ≥ 99.5% {#crash-free}")
+    text = 'release: "1.0.0"\nitems:\n  bundle: {value: "-1 KB"}\n  crash-free: {value: -99.9}\n'
+    refused(hostile({"checklists/web.md": checklist, R: text}), [
+        f"{R}:3:19: items.bundle.value: `-1 KB` is negative; a measured size is 0 or more",
+        f"{R}:4:23: items.crash-free.value: `-99.9` is negative; a measured percentage is 0 or more"])
+
+
+def test_a_threshold_of_hundreds_of_digits_is_no_criterion(hostile):
+    """Such a number states nothing a measurement is compared with: the item is an ordinary item, and no
+    export or chart holds an infinite threshold."""
+    huge = "1" + "0" * 399
+    checklist = WEB.read_text().replace("- [ ] CDN configured (optional)",
+                                        f"- [ ] CDN configured (optional)\n- [ ] First byte < {huge} ms {{#ttfb}}")
+    project = hostile({"checklists/web.md": checklist})
+    site = built(project)
+    status = invoke("status", "1.0.0", "--json", "--root", str(project))
+    assert "ttfb" in status.output  # an item, pending
+    data = (site / "data" / "releases" / "1.0.0.json").read_text()
+    item = json.loads(data)["items"]
+    assert [i for i in item if i["id"] == "ttfb"][0]["criterion"] is None
+    for path in [*site.rglob("*.json"), *site.rglob("*.csv"), *site.rglob("*.svg")]:
+        text = re.sub(r'"[^"]*"', "", path.read_text(encoding="utf-8")) if path.suffix == ".json" else ""
+        assert "Infinity" not in text and "NaN" not in text, path
+        if path.suffix == ".svg":
+            assert not re.search(r"\binf\b|\bnan\b", path.read_text(encoding="utf-8")), path
+
+
+def _report_project(hostile, name: str, text: str) -> Path:
+    project = hostile({})
+    (project / "reports").mkdir()
+    (project / "reports" / name).write_text(text, encoding="utf-8")
+    return project
+
+
+def record_refused(project: Path, args: list[str], expected: list[str]) -> None:
+    """`readiness record` refuses with exactly `expected`; the report, every input and the site are unchanged."""
+    before = tree(project)
+    run = invoke("record", "1.1.0", *args, "--force", "--root", str(project))
+    assert_clean_exit(run, 1)
+    assert run.problems == expected, run.output
+    assert tree(project) == before
+
+
+REPORTS = Path(__file__).parent / "fixtures" / "reports"
+LCP = '"numericValue": 2143.5081'
+
+
+@pytest.mark.parametrize("value,message", [
+    ("9" * 5000, "`99999999999999999999… (5,000 characters)` is out of range; in a real report it is at most "
+                 "1,000,000,000,000"),
+    ("1e999", "`1e999` is out of range; in a real report it is at most 1,000,000,000,000"),
+    ("-5", "`-5` is negative; in a real report it is 0 or more"),
+    ("NaN", "`NaN` is not a number"),
+], ids=["5000-digits", "infinite", "negative", "nan"])
+def test_lighthouse_numbers_no_tool_writes_are_refused(hostile, value, message):
+    text = (REPORTS / "lighthouse.json").read_text().replace(LCP, f'"numericValue": {value}', 1)
+    project = _report_project(hostile, "lh.json", text)
+    record_refused(project, ["--lighthouse", str(project / "reports" / "lh.json"),
+                             "--item", "page-load=performance/page-load-3-seconds", "--item", "lighthouse-score=-"],
+                   [f'{project / "reports" / "lh.json"}:34:23: audits["largest-contentful-paint"].numericValue: {message}'])
+
+
+def test_a_negative_k6_p95_is_refused(hostile):
+    text = (REPORTS / "k6-summary.json").read_text().replace('"p(95)": 312.45678', '"p(95)": -250', 1)
+    project = _report_project(hostile, "k6.json", text)
+    path = project / "reports" / "k6.json"
+    record_refused(project, ["--k6", str(path), "--item", "api-response=performance/api-response-500ms",
+                             "--item", "load-test=-", "--item", "under-load=-"],
+                   [f'{path}:55:22: metrics.http_req_duration["p(95)"]: `-250` is negative; in a real report it is 0 or more'])
+
+
+def test_a_junit_count_of_5000_digits_is_refused(hostile):
+    text = f'<testsuite name="t" tests="{"9" * 5000}" failures="0"><testcase name="a"/></testsuite>\n'
+    project = _report_project(hostile, "junit.xml", text)
+    path = project / "reports" / "junit.xml"
+    record_refused(project, ["--junit", str(path), "--item", "security/https-enforced"],
+                   [f'{path}:1:1: <testsuite tests="99999999999999999999… (5,000 characters)">: out of range; '
+                    "in a real report it is at most 1,000,000,000,000"])
