@@ -20,6 +20,7 @@ from generator.errors import InputError, Location, Problems
 from generator.ids import release_name_problem
 from generator.secrets import find_secret
 from generator.source import MAX_INPUT_BYTES, read_input
+from generator.text import NAME_FIELDS, text_problem
 from generator.model import STATUSES, Checklist, Criterion, Entry, Item, Launch, Release, Signoff
 
 MAX_RESULTS_BYTES = MAX_INPUT_BYTES
@@ -333,6 +334,10 @@ class _Reader:
                 loc = Location(loc.path, loc.line + offset + (1 if node.block else 0), 1)
             self.error(loc, key, f"looks like a secret ({kind}: {redacted}); remove it from the file, "
                        "rotate the credential, and link to where it is kept instead")
+            return None
+        problem = text_problem(node.value, name=key.rsplit(".", 1)[-1] in NAME_FIELDS)
+        if problem:
+            self.error(node.loc, key, problem)
             return None
         return node.value
 

@@ -230,3 +230,77 @@ def test_a_junit_count_of_5000_digits_is_refused(hostile):
     record_refused(project, ["--junit", str(path), "--item", "security/https-enforced"],
                    [f'{path}:1:1: <testsuite tests="99999999999999999999… (5,000 characters)">: out of range; '
                     "in a real report it is at most 1,000,000,000,000"])
+
+
+# --- invisible and direction characters -----------------------------------------------------------------
+
+RLO = "\u202e"
+
+
+def _q(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # the characters themselves in the file, not escapes
+
+
+def _signed(tech: str, owner: str, note: str = "ok") -> str:
+    return (f'release: "1.0.0"\nitems:\n  security/https-enforced: {{status: done, note: {_q(note)}}}\n'
+            f"signoffs:\n  tech-lead: {{name: {_q(tech)}, date: 2026-01-10}}\n"
+            f"  product-owner: {{name: {_q(owner)}, date: 2026-01-11}}\n")
+
+
+TEXT_REFUSED = {
+    "override-in-a-note": (_signed("Ada Lovelace", "Grace Hopper", f"see report{RLO}fdp.exe"), [
+        f"{R}:3:49: items.security/https-enforced.note: has U+202E RIGHT-TO-LEFT OVERRIDE at character 11; "
+        "direction controls make text show in another order than it is written; remove it"]),
+    "isolate-in-a-name": (_signed("Ada \u2067Lovelace\u2069", "Grace Hopper"), [
+        f"{R}:5:21: signoffs.tech-lead.name: has U+2067 RIGHT-TO-LEFT ISOLATE at character 5; "
+        "direction controls make text show in another order than it is written; remove it"]),
+    "zero-width-space-in-a-name": (_signed("Ada Lovelace", "Ada Love\u200blace"), [
+        f"{R}:6:25: signoffs.product-owner.name: has the invisible character U+200B ZERO WIDTH SPACE at "
+        "character 9; a name shows every character it has; remove it"]),
+    "word-joiner-in-a-name": (_signed("Ada Lovelace", "Ada\u2060 Lovelace"), [
+        f"{R}:6:25: signoffs.product-owner.name: has the invisible character U+2060 WORD JOINER at character 4; "
+        "a name shows every character it has; remove it"]),
+    "hangul-filler-for-a-space": (_signed("Ada Lovelace", "Ada\u3164Lovelace"), [
+        f"{R}:6:25: signoffs.product-owner.name: has the invisible character U+3164 HANGUL FILLER at character 4; "
+        "a name shows every character it has; remove it"]),
+    "cyrillic-look-alike-in-a-name": (_signed("Ada Lovelace", "Ada L\u043evelace"), [
+        f"{R}:6:25: signoffs.product-owner.name: mixes Latin letters with U+043E CYRILLIC SMALL LETTER O in the "
+        "word `L\u043evelace`; write each word of a name in one script"]),
+}
+
+
+@pytest.mark.parametrize("case", list(TEXT_REFUSED))
+def test_invisible_and_direction_characters_are_refused(hostile, case):
+    text, expected = TEXT_REFUSED[case]
+    refused(hostile({R: text}), expected)
+
+
+def test_a_direction_control_in_readiness_yml_is_refused(hostile):
+    refused(hostile({"readiness.yml": f"site_name: Launch {RLO}ssenidaer\n"}), [
+        f"readiness.yml:1:12: site_name: has U+202E RIGHT-TO-LEFT OVERRIDE at character 8; direction controls "
+        "make text show in another order than it is written; remove it"])
+
+
+def _findings(project: Path) -> list[dict]:
+    run = invoke("audit", "--json", "--root", str(project))
+    return json.loads(run.output)["findings"]
+
+
+@pytest.mark.parametrize("other", ["ADA  LOVELACE", "\uff21da Lovelace", "Ada\u200d Lovelace", "Ada Love\u200dlace"],
+                         ids=["case-and-spaces", "fullwidth", "joiner-before-space", "joiner-inside"])
+def test_duplicate_signer_sees_through_spelling(project, other):
+    """Names the input allows (joiners are needed in some scripts) still compare as the same person."""
+    (project / R).write_text(_signed("Ada Lovelace", other), encoding="utf-8")
+    assert_clean_exit(invoke("check", "--root", str(project)), 0)
+    found = [f for f in _findings(project) if f["rule"] == "duplicate-signer"]
+    assert [(f["release"], f["evidence"]["roles"]) for f in found] == [("1.0.0", ["tech-lead", "product-owner"])]
+
+
+def test_direction_controls_in_checklist_text_do_not_reach_pages(hostile, clean_site):
+    text = WEB.read_text().replace("- [ ] Refunds tested", f"- [ ] Refunds tested {RLO}txt.exe")
+    text = text.replace("## Performance", f"## Performance {RLO}fast {{#performance}}")
+    site = built(hostile({"checklists/web.md": text}))
+    assert_inert(site, clean_site)
+    for path in [*site.rglob("*.html"), *site.rglob("*.svg"), site / "search" / "search_index.json"]:
+        assert RLO not in path.read_text(encoding="utf-8"), path
+    assert "Refunds tested txt.exe" in page(site, "checklists/web/index.html")
