@@ -15,6 +15,7 @@ from markdown_it.token import Token
 from generator.errors import Location, Problems
 from generator.ids import PINNED_ID, slugify
 from generator.model import Checklist, Criterion, Group, Item, Role, Section
+from generator.secrets import scan_checklist
 from generator.source import read_input
 
 SIGNOFF_HEADINGS = {"sign-off", "sign-offs", "signoff", "signoffs", "approvals", "approval"}
@@ -290,6 +291,7 @@ def _warn_mojibake(text: str, path: str, problems: Problems) -> None:
 def parse_checklist(text: str, name: str, path: str, problems: Problems, sha256: str = "") -> Checklist:
     """Parse checklist Markdown into sections, groups, items, roles and criteria per DESIGN.md."""
     _warn_mojibake(text, path, problems)
+    scan_checklist(text, path, problems)
     md = MarkdownIt("commonmark", {"tasklists": True, "html": True}).enable("table")
     headings, tasks = _scan(md.parse(text), path, problems)
     builder = _Builder(path, name, problems)

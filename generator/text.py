@@ -74,9 +74,16 @@ def comparable(name: str) -> str:
     """A name as compared with another: NFKC, case folded, with invisible and format characters and all
     whitespace dropped (a filler or zero-width space may stand where a space was, or where none was), so
     "Ada\u200bLove\u3164lace" and "ADA  LOVELACE" are the same person as "Ada Lovelace"."""
-    text = unicodedata.normalize("NFKC", name).casefold()
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf" and not _IGNORABLE.match(ch))
+    text = visible(unicodedata.normalize("NFKC", name).casefold())
     return unicodedata.normalize("NFKC", "".join(text.split()))
+
+
+def visible(text: str) -> str:
+    """Text without its invisible and format characters (joiners included): what is left when it is copied
+    by eye, and what a secret scan must see."""
+    if text.isascii():
+        return text
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf" and not _IGNORABLE.match(ch))
 
 
 def displayed(text: str) -> str:

@@ -304,3 +304,54 @@ def test_direction_controls_in_checklist_text_do_not_reach_pages(hostile, clean_
     for path in [*site.rglob("*.html"), *site.rglob("*.svg"), site / "search" / "search_index.json"]:
         assert RLO not in path.read_text(encoding="utf-8"), path
     assert "Refunds tested txt.exe" in page(site, "checklists/web/index.html")
+
+
+# --- secrets in checklists, and secrets split by invisible characters ------------------------------------
+
+AWS = "AKIA" + "IOSFODNN7EXAMPLE"  # built here, so no scanner flags this repository for the well-known fake
+ADVICE = "remove it from the file, rotate the credential, and link to where it is kept instead"
+
+
+def _no_secret_in(runs, *secrets: str) -> None:
+    for run in runs:
+        for secret in secrets:
+            assert secret not in run.output and secret[:8] not in run.output, run.output
+
+
+@pytest.mark.parametrize("where", ["item", "heading", "code-block", "html-comment"])
+def test_a_secret_pasted_into_a_checklist_is_refused(hostile, where):
+    text = WEB.read_text()
+    line = {
+        "item": ("- [ ] HTTPS enforced", f"- [ ] HTTPS enforced (deploy key {AWS})"),
+        "heading": ("## Performance", f"## Performance {AWS} {{#performance}}"),
+        "code-block": ("## Performance\n", f"## Performance\n\n```\nexport AWS_ACCESS_KEY_ID={AWS}\n```\n"),
+        "html-comment": ("## Performance\n", f"## Performance\n\n<!-- {AWS} -->\n"),
+    }[where]
+    text = text.replace(*line, 1)
+    number = next(i for i, ln in enumerate(text.splitlines(), 1) if AWS in ln)
+    col = text.splitlines()[number - 1].index(AWS) + 1
+    runs = refused(hostile({"checklists/web.md": text}), [
+        f"checklists/web.md:{number}:{col}: looks like a secret (AWS Access Key: AKIA…****); {ADVICE}"])
+    _no_secret_in(runs, AWS)
+
+
+SPLITTERS = pytest.mark.parametrize("split", ["\u200b", "\u2060", "\u00ad", "\ufeff"], ids=[
+    "zero-width-space", "word-joiner", "soft-hyphen", "zero-width-no-break-space"])
+
+
+@SPLITTERS
+def test_a_secret_split_by_an_invisible_character_is_found_in_a_checklist(hostile, split):
+    key = AWS[:8] + split + AWS[8:]
+    checklist = WEB.read_text().replace("- [ ] Refunds tested", f"- [ ] Refunds tested with {key}")
+    line = next(i for i, ln in enumerate(checklist.splitlines(), 1) if key in ln)
+    runs = refused(hostile({"checklists/web.md": checklist}), [
+        f"checklists/web.md:{line}:27: looks like a secret (AWS Access Key: AKIA…****); {ADVICE}"])
+    _no_secret_in(runs, AWS, key)
+
+
+@SPLITTERS
+def test_a_secret_split_by_an_invisible_character_is_found_in_results(hostile, split):
+    key = AWS[:8] + split + AWS[8:]
+    runs = refused(hostile({R: f'release: "1.0.0"\nlaunch:\n  notes: {_q("key " + key)}\n'}), [
+        f"{R}:3:10: launch.notes: looks like a secret (AWS Access Key: AKIA…****); {ADVICE}"])
+    _no_secret_in(runs, AWS, key)
