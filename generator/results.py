@@ -277,6 +277,11 @@ class _Reader:
     def error(self, loc: Location, key: str, message: str) -> None:
         self.problems.error(loc, f"{key}: {message}" if key else message)
 
+    @property
+    def quiet(self) -> bool:
+        """Past the problems shown for this file: further ones are counted, not given costly hints."""
+        return self.problems.full(self.path)
+
     def mapping(self, node: _Node, key: str, allowed: tuple[str, ...]) -> dict[str, tuple[_Scalar, _Node]]:
         """A mapping's pairs by key; duplicate and unknown keys reported."""
         if not isinstance(node, _Map):
@@ -292,7 +297,7 @@ class _Reader:
                 self.error(k.loc, _join(key, name), f"duplicate key (first on line {first.line})")
                 continue
             if name not in allowed:
-                hint = did_you_mean(name, allowed)
+                hint = "" if self.quiet else did_you_mean(name, allowed)
                 if name == "<<":
                     self.error(k.loc, key, "YAML merge keys `<<` are not allowed; write the keys out")
                 else:
@@ -556,7 +561,8 @@ def _read_items(r: _Reader, pair, checklist: Checklist) -> tuple[Entry, ...]:
             continue
         seen[target] = k.loc
         if target not in checklist.nodes:
-            r.error(k.loc, key, f"unknown id in checklist `{checklist.name}`{_suggest_id(target, checklist)}")
+            hint = "" if r.quiet else _suggest_id(target, checklist)
+            r.error(k.loc, key, f"unknown id in checklist `{checklist.name}`{hint}")
             continue
         entry = _read_entry(r, target, v, k.loc, checklist)
         if entry is not None:

@@ -355,3 +355,35 @@ def test_a_secret_split_by_an_invisible_character_is_found_in_results(hostile, s
     runs = refused(hostile({R: f'release: "1.0.0"\nlaunch:\n  notes: {_q("key " + key)}\n'}), [
         f"{R}:3:10: launch.notes: looks like a secret (AWS Access Key: AKIA…****); {ADVICE}"])
     _no_secret_in(runs, AWS, key)
+
+
+# --- a file with thousands of mistakes ---------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_100000_unknown_keys_give_a_short_report_quickly(hostile):
+    """Each unknown id used to get a did-you-mean search: 112 s and 100,001 lines. Now the first 50 are
+    shown with their hints, the rest counted without."""
+    keys = "".join(f"  security/https-enforce{i}: done\n" for i in range(100_000))
+    runs = refused(hostile({R: f'release: "1.0.0"\nitems:\n{keys}'}), None, max_seconds=30)
+    for run in runs:
+        assert len(run.problems) == 51, run.output[-2000:]
+        assert run.problems[0] == (f"{R}:3:3: items.security/https-enforce0: unknown id in checklist `web`; "
+                                   "did you mean 'security/https-enforced'?")
+        assert run.problems[-1] == (f"{R}:53:3: and 99,950 more problems in this file, not shown; fix the ones "
+                                    "above and run `readiness check` again")
+        assert run.output.rstrip().endswith("100000 errors; nothing was written.")
+
+
+def test_the_report_is_capped_per_file(hostile):
+    """Two files with 60 problems each: 50 of each are shown, each followed by its own count."""
+    keys = "".join(f"  nope{i}: done\n" for i in range(60))
+    other = "results/1.1.0.yaml"
+    runs = refused(hostile({R: f'release: "1.0.0"\nitems:\n{keys}', other: f'release: "1.1.0"\nitems:\n{keys}'}), None)
+    for run in runs:
+        for path in (R, other):
+            lines = [p for p in run.problems if p.startswith(path + ":")]
+            assert len(lines) == 51
+            assert lines[-1] == (f"{path}:53:3: and 10 more problems in this file, not shown; fix the ones above "
+                                 "and run `readiness check` again")
+        assert run.output.rstrip().endswith("120 errors; nothing was written.")
