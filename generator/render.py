@@ -12,6 +12,7 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from generator.secrets import secret_free
 from generator.text import displayed
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -118,6 +119,7 @@ def environment() -> jinja2.Environment:
         escape_attr=html.escape,
         status_badge=status_badge,
         item_row_start=item_row_start,
+        secret_free=secret_free,
     )
     return env
 

@@ -157,3 +157,12 @@ def scan_checklist(text: str, path: str, problems: Problems) -> None:
         start = line.find(redacted[:4]) if not redacted.startswith("*") else -1
         problems.error(Location(path, number, start + 1 if start >= 0 else 1),
                        f"looks like a secret ({kind}: {redacted}); {ADVICE}")
+
+
+def secret_free(text: str) -> str:
+    """Text from git (a commit subject) as a page may show it: history cannot be rewritten to take a pasted
+    key out, so a text that holds one is replaced by a note naming the kind and the redacted value."""
+    found = find_secret(text) if text else None
+    if found is None:
+        return text
+    return f"(not shown: looks like a secret ({found[0]}: {found[1]}))"

@@ -14,10 +14,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
 from generator.site import HOOKS, OVERRIDES
+from generator.text import DIRECTION_CONTROLS, comparable, displayed, text_problem
 
 from test_hostile import (R, assert_clean_exit, assert_inert, clean_site, hostile, inputs, invoke,  # noqa: F401
                           parse_pages, refused, stray_build_dirs, tree)
@@ -387,3 +390,48 @@ def test_the_report_is_capped_per_file(hostile):
             assert lines[-1] == (f"{path}:53:3: and 10 more problems in this file, not shown; fix the ones above "
                                  "and run `readiness check` again")
         assert run.output.rstrip().endswith("120 errors; nothing was written.")
+
+
+def test_a_secret_in_a_commit_message_is_not_published(tmp_path):
+    """History cannot be rewritten, so the build goes on; the page names the kind of secret, not the secret."""
+    from gitrepo import Repo
+
+    project = Path(__file__).parent / "fixtures" / "project"
+    repo = Repo(tmp_path / "repo")
+    files = {f"{d}/{p.name}": p.read_text(encoding="utf-8") for d in ("checklists", "results")
+             for p in sorted((project / d).iterdir())}
+    repo.commit(f"Deploy with {AWS[:8]}\u200b{AWS[8:]} and {AWS}", files)
+    site = built(repo.root)
+    for path in site.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert AWS.encode() not in data and AWS[8:].encode() not in data, path
+    assert "(not shown: looks like a secret (AWS Access Key: AKIA…****))" in page(site, "releases/1.0.0/index.html")
+
+
+# --- properties of the text policy ----------------------------------------------------------------------
+
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\u2061", "\u00ad", "\ufeff", "\u180e", "\u3164", "\u115f",
+             "\u034f", "\ufe0f", "\U000e0041", "\u202e", "\u2066", "\u200e", " ", "\t"]
+NAMES = st.text(st.characters(whitelist_categories=("Lu", "Ll", "Lo")), min_size=1, max_size=24)
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=NAMES, inserts=st.lists(st.tuples(st.integers(0, 30), st.sampled_from(INVISIBLE)), max_size=6))
+def test_invisible_characters_and_spaces_never_make_another_person(name, inserts):
+    spelt = name
+    for at, ch in inserts:
+        spelt = spelt[:at] + ch + spelt[at:]
+    assert comparable(spelt) == comparable(name)
+    if name.upper().casefold() == name.casefold():  # not so for a few letters, such as the dotless ı
+        assert comparable(spelt.upper()) == comparable(name.lower())
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=40))
+def test_displayed_text_holds_no_direction_control_and_refused_text_names_it(text):
+    assert not DIRECTION_CONTROLS.search(displayed(text))
+    if DIRECTION_CONTROLS.search(text):
+        assert "direction controls" in text_problem(text)
+    else:
+        assert displayed(text) == text
