@@ -62,6 +62,30 @@ def test_an_escaped_tag_in_a_heading_stays_text_in_the_table_of_contents(hostile
     assert "<img" not in toc
 
 
+def test_a_checklist_named_with_markup_is_refused_or_shown_as_text(hostile, clean_site):
+    """`x<img ...>.md`: refused by the name rule for file names, or, where a name gets through, escaped in
+    the navigation of every page. Either way nothing runs and a refusal changes nothing."""
+    name = f"x{IMG}"
+    files = {f"checklists/{name}.md": WEB.read_text()}
+    for release in ("1.0.0", "1.1.0"):  # two checklists: each results file names its own
+        text = (WEB.parent.parent / "results" / f"{release}.yaml").read_text()
+        files[f"results/{release}.yaml"] = text.replace("\nitems:", "\nchecklist: web\nitems:", 1)
+    project = hostile(files)
+    before = tree(project)
+    runs = [invoke(command, "--root", str(project)) for command in ("check", "build")]
+    for run in runs:
+        assert_clean_exit(run, runs[0].result.exit_code)
+    assert stray_build_dirs(project) == []
+    if runs[0].result.exit_code != 0:
+        assert all(run.problems for run in runs) and tree(project) == before
+        return
+    site = project / "site"
+    for rel, parsed in parse_pages(site).items():
+        for tag, attrs in parsed.tags:
+            assert not any(a.startswith("on") for a, _ in attrs), f"{rel}: <{tag} {attrs}>"
+    assert f"x{SHOWN}" in page(site, "index.html")
+
+
 def _mkdocs_site(tmp_path: Path, name: str, nav_title: str, page_title: str, heading: str) -> Path:
     """A real `mkdocs build` with readiness's hooks and theme overrides, of a nav and a page whose titles
     are given as they arrive from inputs: the rendering side alone, whatever rules the inputs passed."""
