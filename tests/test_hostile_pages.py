@@ -35,9 +35,11 @@ def payload(n: int, bidi: bool = True) -> str:
 
 
 def markdown_payload(n: int, bidi: bool = True) -> str:
-    """The same, and what Markdown adds: backslash escapes, script links, autolinks, attribute break-outs."""
+    """The same, and what Markdown adds: backslash escapes, script links, autolinks, attribute break-outs,
+    attribute lists (Python-Markdown's attr_list turns `{: onclick=...}` into an attribute)."""
     return (payload(n, bidi) + f" \\<img src=x onerror=alert({n})\\> [a](javascript:alert({n})) <javascript:alert({n})>"
-            f" [b](https://x.example/\"onmouseover=\"alert({n})) ![c](x\"onerror=\"alert({n}))")
+            f" [b](https://x.example/\"onmouseover=\"alert({n})) ![c](x\"onerror=\"alert({n}))"
+            f" [d](https://x.example/){{: onclick=\"alert({n})\" }} {{: onmouseover=\"alert({n})\" }}")
 
 
 def q(text: str) -> str:
