@@ -207,7 +207,7 @@ def on_page_context(context, page, config, nav):
     if not isinstance(page.meta.get("title"), str):
         # Without front matter Material puts `page.title | striptags` into <title>, and striptags decodes
         # what was escaped: give it the escaped text instead.
-        page.meta["title"] = escape(text_of(page.title or ""))
+        page.meta["title"] = escape(text_of(str(page.title or "")))
     if getattr(page, "readiness_prerendered", False):
         if not getattr(page, "readiness_cached", False):
             page.content = _prerendered(page)
