@@ -241,6 +241,17 @@ def test_lighthouse_numbers_no_tool_writes_are_refused(hostile, value, message):
                    [f'{project / "reports" / "lh.json"}:34:23: audits["largest-contentful-paint"].numericValue: {message}'])
 
 
+def test_a_5000_digit_number_record_does_not_read_is_no_traceback(hostile):
+    """Python refuses to read integers of more than 4,300 digits; a report's unused numbers are not read."""
+    text = (REPORTS / "lighthouse.json").read_text().replace('"numericValue": 1203.6', f'"numericValue": {"9" * 5000}', 1)
+    project = _report_project(hostile, "lh.json", text)
+    run = invoke("record", "1.1.0", "--lighthouse", str(project / "reports" / "lh.json"), "--item",
+                 "page-load=performance/page-load-3-seconds", "--item", "lighthouse-score=-", "--force",
+                 "--root", str(project))
+    assert_clean_exit(run, 0)
+    assert "value 2.14351 seconds" in run.output
+
+
 def test_a_negative_k6_p95_is_refused(hostile):
     text = (REPORTS / "k6-summary.json").read_text().replace('"p(95)": 312.45678', '"p(95)": -250', 1)
     project = _report_project(hostile, "k6.json", text)
