@@ -91,13 +91,16 @@ def launched_not_ready(ctx: AuditContext) -> Iterable[Finding]:
 
 
 def duplicate_signer(ctx: AuditContext) -> Iterable[Finding]:
+    """One person signing several roles, however the name is spelt (case, spaces, invisible characters)."""
+    from generator.text import comparable
+
     for e in ctx.evaluations:
         roles: dict[str, list[str]] = {}
         for s in e.release.signoffs:
-            roles.setdefault(s.name.strip().casefold(), []).append(s.role)
+            roles.setdefault(comparable(s.name), []).append(s.role)
         for s_name, signed in roles.items():
             if len(signed) > 1:
-                name = next(s.name for s in e.release.signoffs if s.name.strip().casefold() == s_name)
+                name = next(s.name for s in e.release.signoffs if comparable(s.name) == s_name)
                 yield Finding("duplicate-signer", "error", e.release.name,
                               f"{name} signed {len(signed)} roles: {', '.join(signed)}", {"name": name, "roles": signed})
 

@@ -15,6 +15,7 @@ from markdown_it.token import Token
 from generator.errors import Location, Problems
 from generator.ids import PINNED_ID, slugify
 from generator.model import Checklist, Criterion, Group, Item, Role, Section
+from generator.secrets import scan_checklist
 from generator.source import read_input
 
 SIGNOFF_HEADINGS = {"sign-off", "sign-offs", "signoff", "signoffs", "approvals", "approval"}
@@ -22,8 +23,9 @@ _PINNED = re.compile(r"\s*\{#([^{}\s]*)\}\s*$")
 _PAREN_TAIL = re.compile(r"\s*\(([^()]*)\)\s*$")
 _CONDITION = re.compile(r"optional|if(\s+\S+){1,5}", re.IGNORECASE)
 _UNITS = r"ms|seconds|second|secs|sec|s|minutes|min|%|KB|MB|GB"
+# At most 12 digits either side of the point: a longer number states no threshold anything is measured against.
 _THRESHOLD = re.compile(
-    r"(?P<op><=|>=|≤|≥|<|>)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>" + _UNITS + r")(?![A-Za-z0-9])"
+    r"(?P<op><=|>=|≤|≥|<|>)\s*(?P<num>\d{1,12}(?:\.\d{1,12})?)\s*(?P<unit>" + _UNITS + r")(?![A-Za-z0-9])"
 )
 _OPS = {"≤": "<=", "≥": ">="}
 _BOLD_LABEL = re.compile(r"(\*\*|__)(?P<label>.+?)\1(?P<rest>.*)\Z", re.DOTALL)
@@ -289,6 +291,7 @@ def _warn_mojibake(text: str, path: str, problems: Problems) -> None:
 def parse_checklist(text: str, name: str, path: str, problems: Problems, sha256: str = "") -> Checklist:
     """Parse checklist Markdown into sections, groups, items, roles and criteria per DESIGN.md."""
     _warn_mojibake(text, path, problems)
+    scan_checklist(text, path, problems)
     md = MarkdownIt("commonmark", {"tasklists": True, "html": True}).enable("table")
     headings, tasks = _scan(md.parse(text), path, problems)
     builder = _Builder(path, name, problems)

@@ -12,7 +12,7 @@ from generator import __version__
 from generator.cli_common import EXIT_INPUT, handles_input_errors, root_option, tune_gc
 from generator.cli_evidence import record, sign
 from generator.cli_workflow import schema_command
-from generator.errors import UsageError, printable
+from generator.errors import UsageError, capped, printable
 from generator.exports import dumps, status_json
 
 
@@ -35,7 +35,7 @@ def _load(root: Path):
 def check(root: Path) -> None:
     """Validate every checklist and results file; print one line per problem."""
     project = _load(root)
-    for w in project.warnings:
+    for w in capped(list(project.warnings)):
         click.echo(str(w))
     click.echo(f"{len(project.checklists)} checklist(s), {len(project.releases)} results file(s): no errors"
                + (f", {len(project.warnings)} warning(s)" if project.warnings else ""), err=True)

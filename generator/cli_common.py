@@ -37,7 +37,7 @@ def handles_input_errors(func):
         except InputError as exc:
             _print_problems(exc.problems, err=func.__name__ != "check")
             sys.stdout.flush()  # keep problem lines before the summary when both streams go to one place
-            errors = sum(1 for p in exc.problems if p.is_error)
+            errors = exc.error_count
             click.echo(f"{errors} error{'s' if errors != 1 else ''}; nothing was written.", err=True)
             sys.exit(EXIT_INPUT)
         except UsageError as exc:

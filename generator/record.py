@@ -17,7 +17,6 @@ DESIGN.md says readiness never modifies results files; `record` and `sign` are t
 from __future__ import annotations
 
 import io
-import json
 import math
 import os
 import re
@@ -35,9 +34,11 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.tokens import CommentToken
 
 from generator.errors import InputError, Location, Problem, Problems, UsageError
+from generator.jsonreport import JsonReport
+from generator.jsonreport import decode as decode_json
 from generator.model import Checklist, Entry, Item, Release
-from generator.results import (TOP_KEYS, UNIT_FACTORS, _Scalar, _suggest_id, _yaml11_type, did_you_mean, load_release,
-                                plain_data)
+from generator.results import (MAX_NUMBER_CHARS, MAX_VALUE, TOP_KEYS, UNIT_FACTORS, _Scalar, _suggest_id,
+                                _yaml11_type, did_you_mean, load_release, plain_data)
 
 MAX_REPORT_BYTES = 200 * 1024 * 1024  # Lighthouse reports with screenshots reach tens of MB; JUnit files more
 FAILURE_RATE_LIMIT = 0.01  # k6 without thresholds: more than 1 % failed requests fails "performance under load"
@@ -69,7 +70,7 @@ def _read_report(path: Path, shown: str) -> bytes:
         raise _fail(shown, f"cannot read the report: {exc.strerror or exc}")
 
 
-def _read_json(path: Path, shown: str) -> object:
+def _read_json(path: Path, shown: str) -> JsonReport:
     data = _read_report(path, shown)
     try:
         text = data.decode("utf-8-sig")
@@ -79,19 +80,7 @@ def _read_json(path: Path, shown: str) -> object:
         raise _fail(shown, f"byte 0x{data[exc.start]:02x} is not valid UTF-8; JSON reports are UTF-8", line, col)
     if not text.strip():
         raise _fail(shown, "the report is empty")
-    try:
-        return json.loads(text, parse_constant=lambda name: float("nan"))
-    except json.JSONDecodeError as exc:
-        raise _fail(shown, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno)
-    except RecursionError:
-        raise _fail(shown, "invalid JSON: nested too deeply")
-
-
-def _number(value: object) -> Optional[float]:
-    """A finite number from JSON, or None (booleans are not numbers here)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value) if math.isfinite(value) else None
+    return decode_json(text, shown)
 
 
 @dataclass(frozen=True)
@@ -206,8 +195,14 @@ def parse_junit(path: Path, shown: str) -> JUnitSummary:
             if raw is None:
                 totals[key] += counted[key]
                 continue
+            text = raw.strip()
+            if len(text) > MAX_NUMBER_CHARS or (text.isdigit() and int(text) > MAX_VALUE):
+                shown_raw = text if len(text) <= 40 else f"{text[:20]}… ({len(text):,} characters)"
+                problems.error(Location(shown, suite.line, suite.col),
+                               f'<testsuite {key}="{shown_raw}">: out of range; in a real report it is at most {MAX_VALUE:,}')
+                continue
             try:
-                number = int(raw.strip())
+                number = int(text)
                 if number < 0:
                     raise ValueError
             except ValueError:
@@ -248,7 +243,8 @@ class LighthouseSummary:
 def parse_lighthouse(path: Path, shown: str) -> LighthouseSummary:
     """The performance score and timings of a Lighthouse JSON report (`lighthouse URL --output=json`,
     Lighthouse CI's lhr files, or a PageSpeed Insights response holding `lighthouseResult`)."""
-    data = _read_json(path, shown)
+    report = _read_json(path, shown)
+    data = report.data
     lhr = data.get("lighthouseResult", data) if isinstance(data, dict) else None
     if not isinstance(lhr, dict) or not isinstance(lhr.get("audits"), dict) \
             or not isinstance(lhr.get("categories"), dict):
@@ -261,8 +257,8 @@ def parse_lighthouse(path: Path, shown: str) -> LighthouseSummary:
 
     def timing(audit_id: str) -> Optional[float]:
         audit = audits.get(audit_id)
-        value = _number(audit.get("numericValue")) if isinstance(audit, dict) else None
-        return value if value is not None and value >= 0 else None
+        return report.number(audit.get("numericValue"), f'audits["{audit_id}"].numericValue') \
+            if isinstance(audit, dict) else None
 
     lcp = timing("largest-contentful-paint")
     if lcp is None:
@@ -271,8 +267,9 @@ def parse_lighthouse(path: Path, shown: str) -> LighthouseSummary:
         raise _fail(shown, f'no `audits["largest-contentful-paint"].numericValue` in the report{why}; '
                     "run Lighthouse with the performance category")
     performance = lhr["categories"].get("performance")
-    score = _number(performance.get("score")) if isinstance(performance, dict) else None
-    if score is None or not 0 <= score <= 1:
+    score = report.number(performance.get("score"), "categories.performance.score", high=1) \
+        if isinstance(performance, dict) else None
+    if score is None:
         raise _fail(shown, "no `categories.performance.score` in the report; run Lighthouse with the "
                     "performance category (a score of null means the run failed)")
     version = lhr.get("lighthouseVersion")
@@ -338,7 +335,8 @@ def _percent(rate: float) -> str:
 def parse_k6(path: Path, shown: str) -> K6Summary:
     """p95 of http_req_duration, the failure rate, checks and thresholds of a k6 summary: the file of
     `k6 run --summary-export=summary.json`, or `JSON.stringify(data)` from a `handleSummary()`."""
-    data = _read_json(path, shown)
+    report = _read_json(path, shown)
+    data = report.data
     metrics = data.get("metrics") if isinstance(data, dict) else None
     if not isinstance(metrics, dict):
         raise _fail(shown, "not a k6 summary (no `metrics`); write one with "
@@ -354,19 +352,19 @@ def parse_k6(path: Path, shown: str) -> K6Summary:
     duration = values("http_req_duration")
     if duration is None:
         raise _fail(shown, "no `http_req_duration` metric in the summary: the test made no HTTP requests")
-    p95 = _number(duration.get("p(95)"))
+    p95 = report.number(duration.get("p(95)"), 'metrics.http_req_duration["p(95)"]')
     if p95 is None:
         raise _fail(shown, '`metrics.http_req_duration["p(95)"]` is missing; keep p(95) in '
                     "--summary-trend-stats (it is there by default)")
     failed = values("http_req_failed")
     failed_rate = None
     if failed is not None:
-        failed_rate = _number(failed.get("rate", failed.get("value")))
+        failed_rate = report.number(failed.get("rate", failed.get("value")), "metrics.http_req_failed.rate", high=1)
     reqs = values("http_reqs")
-    requests = _number(reqs.get("count")) if reqs else None
+    requests = report.number(reqs.get("count"), "metrics.http_reqs.count") if reqs else None
     checks = values("checks")
-    passes = _number(checks.get("passes")) if checks else None
-    fails = _number(checks.get("fails")) if checks else None
+    passes = report.number(checks.get("passes"), "metrics.checks.passes") if checks else None
+    fails = report.number(checks.get("fails"), "metrics.checks.fails") if checks else None
 
     thresholds: list[tuple[str, str, bool]] = []
     for name, metric in metrics.items():
@@ -385,10 +383,10 @@ def parse_k6(path: Path, shown: str) -> K6Summary:
                     "or skip that item with --item under-load=-")
     state = data.get("state") if isinstance(data.get("state"), dict) else {}
     vus = values("vus_max")
-    vus_max = _number(vus.get("max", vus.get("value"))) if vus else None
+    vus_max = report.number(vus.get("max", vus.get("value")), "metrics.vus_max.max") if vus else None
     return K6Summary(p95, int(requests) if requests is not None else None, failed_rate,
                      int(passes) if passes is not None else None, int(fails) if fails is not None else None,
-                     tuple(thresholds), _number(state.get("testRunDurationMs")),
+                     tuple(thresholds), report.number(state.get("testRunDurationMs"), "state.testRunDurationMs"),
                      int(vus_max) if vus_max is not None else None, path.name)
 
 

@@ -12,6 +12,9 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from generator.secrets import secret_free
+from generator.text import displayed
+
 TEMPLATES = Path(__file__).parent / "templates"
 URL_SCHEMES = {"http", "https", "mailto"}
 # Characters Python-Markdown gives meaning to; escaping them keeps user text literal in Markdown context.
@@ -39,7 +42,7 @@ def markdown_block(text: str | None) -> Markup:
     """User Markdown (notes) as sanitised HTML: CommonMark without raw HTML, then nh3 with http/https/mailto only."""
     if not text:
         return Markup("")
-    return Markup(_clean(_markdown().render(text)).strip())
+    return Markup(_clean(_markdown().render(displayed(text))).strip())
 
 
 @functools.lru_cache(maxsize=16384)
@@ -47,12 +50,12 @@ def markdown_inline(text: str | None) -> Markup:
     """One line of user Markdown (item text) as sanitised inline HTML; cached: item texts repeat on every release."""
     if not text:
         return Markup("")
-    return Markup(_clean(_markdown().renderInline(text)).strip())
+    return Markup(_clean(_markdown().renderInline(displayed(text))).strip())
 
 
 def markdown_text(text: str) -> Markup:
     """Plain text made literal for a Markdown context such as a heading: escaped for Markdown, then for HTML."""
-    escaped = _MD_SPECIAL.sub(r"\\\1", html.escape(" ".join(str(text).split()), quote=False))
+    escaped = _MD_SPECIAL.sub(r"\\\1", html.escape(" ".join(displayed(str(text)).split()), quote=False))
     return Markup(escaped)
 
 
@@ -84,6 +87,14 @@ def css_token(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower().replace("n/a", "na")).strip("-")
 
 
+def _finalize(value):
+    """Every value a template prints: plain text without direction controls (text.displayed), before it is
+    escaped. Markup is left alone: it was made from text that went through the filters above."""
+    if type(value) is str and not value.isascii():
+        return displayed(value)
+    return value
+
+
 @functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """Templates with StrictUndefined and autoescaping on, so user text is escaped unless made safe above."""
@@ -96,6 +107,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_finalize,
     )
     env.filters.update(
         md_block=markdown_block,
@@ -107,6 +119,7 @@ def environment() -> jinja2.Environment:
         escape_attr=html.escape,
         status_badge=status_badge,
         item_row_start=item_row_start,
+        secret_free=secret_free,
     )
     return env
 

@@ -20,7 +20,8 @@ from generator.checklist import load_checklist
 from generator.errors import InputError, Location, Problem, UsageError, display_path
 from generator.ids import RELEASE_NAME
 from generator.model import STATUSES, Checklist, Criterion, Group, Item, Section
-from generator.results import ENTRY_KEYS, LAUNCH_KEYS, SIGNOFF_KEYS, TOP_KEYS, UNIT_FACTORS, did_you_mean
+from generator.results import (ENTRY_KEYS, LAUNCH_KEYS, MAX_VALUE, SIGNOFF_KEYS, TOP_KEYS, UNIT_FACTORS,
+                               did_you_mean)
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 
@@ -59,7 +60,8 @@ def value_pattern(criterion: Criterion) -> str:
     """A measured value as text: a number and, optionally, a unit of the threshold's kind ("2400 ms")."""
     kind = UNIT_FACTORS[criterion.unit.lower()][0]
     units = sorted((u for u, (k, _) in UNIT_FACTORS.items() if k == kind), key=lambda u: (-len(u), u))
-    return r"^\s*" + _NUMBER + r"\s*(" + "|".join(_any_case(u) for u in units) + r")?\s*$"
+    # No minus sign: a measured value is not negative (results.parse_value).
+    return r"^\s*" + _NUMBER.replace("[-+]?", "\\+?", 1) + r"\s*(" + "|".join(_any_case(u) for u in units) + r")?\s*$"
 
 
 def _example(c: Criterion) -> str:
@@ -130,7 +132,9 @@ def _entry_properties(criterion: Optional[Criterion] = None) -> dict:
                     "description": f"The measured value for `{criterion.text}`: a number in {criterion.unit}, "
                                    f"or text with a unit of the same kind (\"{_example(criterion)}\"). "
                                    "The status is computed from it.",
-                    "type": ["number", "string"],  # `pattern` applies to the text only
+                    "type": ["number", "string"],  # `pattern` applies to the text only, the range to numbers
+                    "minimum": 0,
+                    "maximum": MAX_VALUE,
                     "pattern": value_pattern(criterion),
                     "patternErrorMessage": f"Not a measured value: a number, or a number with a unit of the "
                                            f"threshold's kind, e.g. \"{_example(criterion)}\".",

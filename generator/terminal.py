@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from generator.cache import Cache, NoCache
-from generator.errors import InputError, Problem
+from generator.errors import InputError, Problem, capped
 from generator.merge import default_today
 from generator.model import Evaluation
 from generator.pages import SiteData
@@ -58,7 +58,7 @@ def build_with_progress(root: Path, site_dir: Path, strict: bool, use_cache: boo
     cache = Cache(root) if use_cache else NoCache()
     with console.status("loading inputs", spinner="dots") if interactive else _NoStatus() as status:
         project = load_project(root, cache)
-        for w in project.warnings:
+        for w in capped(list(project.warnings)):
             click.echo(str(w), err=True)
         if strict and project.warnings:
             raise InputError([Problem(w.location, w.message, "error") for w in project.warnings])
