@@ -10,6 +10,7 @@ import click
 
 from generator import __version__
 from generator.cli_common import EXIT_INPUT, handles_input_errors, root_option, tune_gc
+from generator.cli_diff import diff_command
 from generator.cli_evidence import record, sign
 from generator.cli_workflow import schema_command
 from generator.errors import UsageError, printable
@@ -153,3 +154,4 @@ def main() -> None:
 cli.add_command(record)
 cli.add_command(sign)
 cli.add_command(schema_command, "schema")
+cli.add_command(diff_command, "diff")
