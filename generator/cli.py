@@ -31,10 +31,16 @@ def _load(root: Path):
 
 
 @cli.command()
+@click.option("--staged", is_flag=True, help="Check the files as staged for the next commit (git's index), "
+              "not the working tree; for pre-commit hooks.")
 @root_option
 @handles_input_errors
-def check(root: Path) -> None:
+def check(root: Path, staged: bool = False) -> None:
     """Validate every checklist and results file; print one line per problem."""
+    if staged:
+        from generator.cli_workflow import check_staged
+
+        return check_staged(root)
     project = _load(root)
     for w in project.warnings:
         click.echo(str(w))
