@@ -69,5 +69,5 @@ def check_staged(root: Path) -> None:
         click.echo(f"{errors} error{'s' if errors != 1 else ''} in {scope}; fix and `git add` them, then commit "
                    "again.", err=True)
         sys.exit(EXIT_INPUT)
-    summary = f"{counts[0]} checklist(s), {counts[1]} results file(s) as staged" if counts else "as staged"
-    click.echo(f"{summary}: no errors in {scope}", err=True)
+    summary = f"{counts[0]} checklist(s), {counts[1]} results file(s) as staged: " if counts else ""
+    click.echo(f"{summary}no errors in {scope}", err=True)
