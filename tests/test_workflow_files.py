@@ -342,3 +342,31 @@ def test_docs_show_the_files_and_commands():
     assert ["schema", "--checklist", "production"] in commands
     for args in commands:
         assert_real_command(args, group)
+
+
+# --- Material's end-of-life notice ---------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_end_of_life_notice_is_silenced_in_readiness_only(tmp_path, monkeypatch):
+    """`readiness build` prints no notice; the user's own `mkdocs build` in the same environment still does."""
+    import shutil
+    import sys
+
+    monkeypatch.delenv("NO_MKDOCS_2_WARNING", raising=False)
+    env = {k: v for k, v in os.environ.items() if k != "NO_MKDOCS_2_WARNING"}
+    bin_dir = Path(sys.executable).parent
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "project", project)
+    ours = subprocess.run([str(bin_dir / "readiness"), "build", "--root", str(project)], capture_output=True,
+                          text=True, env=env)
+    assert ours.returncode == 0, ours.stderr
+    assert "end of life" not in ours.stdout + ours.stderr
+    docs = tmp_path / "own" / "docs"
+    docs.mkdir(parents=True)
+    (docs / "index.md").write_text("# Own site\n")
+    (tmp_path / "own" / "mkdocs.yml").write_text("site_name: Own\ntheme:\n  name: material\n")
+    theirs = subprocess.run([str(bin_dir / "mkdocs"), "build", "-q"], cwd=tmp_path / "own", capture_output=True,
+                            text=True, env=env)
+    assert theirs.returncode == 0, theirs.stderr
+    assert "Material for MkDocs reaches end of life on May 5, 2027" in theirs.stdout + theirs.stderr
