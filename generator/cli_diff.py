@@ -34,7 +34,6 @@ def diff_command(base: str, head: str, as_json: bool, markdown: bool, max_length
     says otherwise; 1 for input errors at either revision; 2 when a revision is missing."""
     from generator.diff import RevisionError, diff_revisions
     from generator.errors import printable
-    from generator.exports import dumps
     from generator.merge import default_today
 
     if as_json and markdown:
@@ -48,9 +47,9 @@ def diff_command(base: str, head: str, as_json: bool, markdown: bool, max_length
         click.echo(printable(f"{exc.side} {exc.label} does not load: {errors} error(s) in its inputs "
                              "(`readiness check` at that revision lists them)"), err=True)
         sys.exit(EXIT_INPUT)
-    for note in report.base.notes + report.head.notes:
-        if "is not read" in note.message:
-            click.echo(str(note), err=True)
+    for side in (report.base, report.head):
+        for p in side.skipped:
+            click.echo(printable(f"{side.label}: {p}"), err=True)
     _write(_render(report, as_json, markdown, max_length))
     failures = report.failures(tuple(fail_on))
     for reason in failures:

@@ -32,7 +32,7 @@ class Side:
     evaluations: dict  # release name -> Evaluation
     checklists: dict  # checklist name -> Checklist
     findings: tuple[Finding, ...]
-    notes: tuple[Problem, ...]  # warnings: files that could not be laid out, loader warnings
+    skipped: tuple[Problem, ...]  # files git holds that are not read: symbolic links, submodules
 
     @property
     def short(self) -> str:
@@ -173,7 +173,7 @@ def load_side(root: Path, rev: str, which: str, today: dt.date) -> Side:
         findings = audit(AuditContext(evaluations, project.histories, project.repository,
                                       project.config.get("audit", {})))
     return Side(rev, snap.commit, {e.release.name: e for e in evaluations}, dict(project.checklists),
-                tuple(findings), tuple(snap.skipped) + tuple(project.warnings))
+                tuple(findings), tuple(snap.skipped))
 
 
 def compare(base: Side, head: Side, today: dt.date) -> Report:
@@ -326,7 +326,7 @@ def report_json(report: Report) -> dict:
     """The report as plain data for `--json`: every change in full, nothing cut."""
 
     def side(s: Side) -> dict:
-        return {"revision": s.label, "commit": s.commit, "notes": [str(p) for p in s.notes]}
+        return {"revision": s.label, "commit": s.commit, "not_read": [str(p) for p in s.skipped]}
 
     def finding(f: Finding) -> dict:
         return f.as_json()

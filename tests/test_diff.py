@@ -9,6 +9,8 @@ import subprocess
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from generator.cli import cli
@@ -304,3 +306,17 @@ def test_code_span_in_a_table_cell():
     assert code("a | b", cell=True) == r"`a \| b`"
     html = MarkdownIt("commonmark").enable("table").render(f"| x |\n|---|\n| {code('a | b', cell=True)} |\n")
     assert "<td><code>a | b</code></td>" in html
+
+
+@given(st.text(max_size=40))
+def test_any_text_in_a_code_span_renders_as_that_text_and_nothing_else(text):
+    """Whatever an input holds, its code span in a table cell is one <code> element of its one-line text."""
+    import html as html_module
+
+    from generator.errors import printable
+
+    expected = printable(" ".join(text.split()))
+    rendered = MarkdownIt("commonmark").enable("table").render(f"| a |\n|---|\n| {code(text, cell=True)} |\n")
+    cell = re.search(r"<tbody>\n<tr>\n<td><code>([^<]*)</code></td>\n</tr>\n</tbody>", rendered)
+    assert cell, rendered
+    assert html_module.unescape(cell.group(1)) == (expected or " ")
