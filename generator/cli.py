@@ -10,6 +10,7 @@ import click
 
 from generator import __version__
 from generator.cli_common import EXIT_INPUT, handles_input_errors, root_option, tune_gc
+from generator.cli_diff import diff_command
 from generator.cli_evidence import record, sign
 from generator.cli_workflow import schema_command
 from generator.errors import UsageError, capped, printable
@@ -30,10 +31,16 @@ def _load(root: Path):
 
 
 @cli.command()
+@click.option("--staged", is_flag=True, help="Check the files as staged for the next commit (git's index), "
+              "not the working tree; for pre-commit hooks.")
 @root_option
 @handles_input_errors
-def check(root: Path) -> None:
+def check(root: Path, staged: bool = False) -> None:
     """Validate every checklist and results file; print one line per problem."""
+    if staged:
+        from generator.cli_workflow import check_staged
+
+        return check_staged(root)
     project = _load(root)
     for w in capped(list(project.warnings)):
         click.echo(str(w))
@@ -153,3 +160,4 @@ def main() -> None:
 cli.add_command(record)
 cli.add_command(sign)
 cli.add_command(schema_command, "schema")
+cli.add_command(diff_command, "diff")
