@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -19,27 +20,39 @@ from generator.project import load_project
 from generator.site import build_site
 
 VERDICT_STYLE = {"YES": "bold green", "NO": "bold red", "NEEDS REVIEW": "bold yellow"}
+PIPED_WIDTH = 10_000  # lines are never wrapped when output goes to a file or a pipe: scripts read whole lines
+
+
+def console(stderr: bool = False) -> Console:
+    """A rich console: the terminal's width on a terminal; unwrapped lines in a pipe, unless COLUMNS says otherwise."""
+    out = Console(stderr=stderr, highlight=False)
+    if not out.is_terminal and not os.environ.get("COLUMNS"):
+        out = Console(stderr=stderr, highlight=False, width=PIPED_WIDTH)
+    return out
+
+
+HELD_LISTED = 40  # rows of the "holding it back" table; --json lists every one
 
 
 def print_status(e: Evaluation) -> None:
     """A readable summary of one release: verdict, counts, what blocks it, sign-offs."""
-    console = Console(highlight=False)
+    out = console()
     c = e.counts
-    console.print(f"Release [bold]{escape(e.release.name)}[/] (checklist {escape(e.checklist.name)}): "
+    out.print(f"Release [bold]{escape(e.release.name)}[/] (checklist {escape(e.checklist.name)}): "
                   f"[{VERDICT_STYLE[e.verdict]}]{e.verdict}[/]")
-    console.print(f"Progress {c.done + c.waived} / {c.applicable}, {c.progress:.1f} %  "
+    out.print(f"Progress {c.done + c.waived} / {c.applicable}, {c.progress:.1f} %  "
                   f"(done {c.done}, waived {c.waived}, n/a {c.na}, failed {c.failed}, pending {c.pending}; "
                   f"evaluated on {e.evaluated_on})")
-    blocking = [r for r in e.reasons if r.kind != "unsigned"]
-    if blocking:
+    if e.reasons:
+        # Everything that keeps the release from YES, sign-offs included: "not signed" is a reason too.
         table = Table(title="Holding it back", show_lines=False, title_justify="left")
         table.add_column("why")
-        table.add_column("item")
-        for r in blocking[:40]:
-            table.add_row(r.kind, escape(r.target))
-        if len(blocking) > 40:
-            table.add_row("…", f"and {len(blocking) - 40} more (readiness status {e.release.name} --json)")
-        console.print(table)
+        table.add_column("item or role")
+        for r in e.reasons[:HELD_LISTED]:
+            table.add_row("not signed" if r.kind == "unsigned" else r.kind, escape(r.target))
+        if len(e.reasons) > HELD_LISTED:
+            table.add_row("…", f"and {len(e.reasons) - HELD_LISTED} more (readiness status {escape(e.release.name)} --json)")
+        out.print(table)
     signoffs = Table(title="Sign-offs", title_justify="left")
     signoffs.add_column("role")
     signoffs.add_column("name")
@@ -47,16 +60,16 @@ def print_status(e: Evaluation) -> None:
     for role in e.checklist.roles:
         s = e.signoffs[role.id]
         signoffs.add_row(escape(role.id), escape(s.name) if s else "[yellow]not signed[/]", str(s.date) if s else "")
-    console.print(signoffs)
+    out.print(signoffs)
 
 
 def build_with_progress(root: Path, site_dir: Path, strict: bool, use_cache: bool = True) -> None:
     """Load, check, render and build, showing each step on a terminal; warnings fail the build with --strict."""
     started = time.perf_counter()
-    console = Console(stderr=True, highlight=False)
-    interactive = console.is_terminal
+    err = console(stderr=True)
+    interactive = err.is_terminal
     cache = Cache(root) if use_cache else NoCache()
-    with console.status("loading inputs", spinner="dots") if interactive else _NoStatus() as status:
+    with err.status("loading inputs", spinner="dots") if interactive else _NoStatus() as status:
         project = load_project(root, cache)
         for w in capped(list(project.warnings)):
             click.echo(str(w), err=True)
@@ -66,7 +79,7 @@ def build_with_progress(root: Path, site_dir: Path, strict: bool, use_cache: boo
         count = build_site(site, site_dir, root, step=status.update, cache=cache)
     elapsed = time.perf_counter() - started
     reused = f"; {cache.hits} of {cache.hits + cache.misses} cached parts reused" if cache.hits else ""
-    console.print(f"built {len(site.evaluations)} release page(s), {count} files into {escape(str(site_dir))} "
+    err.print(f"built {len(site.evaluations)} release page(s), {count} files into {escape(str(site_dir))} "
                   f"in {elapsed:.1f} s{reused}")
 
 
