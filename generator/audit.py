@@ -203,6 +203,21 @@ def history_incomplete(ctx: AuditContext) -> Iterable[Finding]:
                           f"{e.release.path} has never been committed", {"file": e.release.path})
 
 
+def carried_over_unconfirmed(ctx: AuditContext) -> Iterable[Finding]:
+    """A launched release with statuses `new --from` copied from another release that no one confirmed."""
+    from generator.analyse import carried
+
+    for e in ctx.evaluations:
+        if not e.launched:
+            continue
+        for source, items in carried(e).items():
+            shown = ", ".join(items[:10]) + (f" and {len(items) - 10} more" if len(items) > 10 else "")
+            yield Finding("carried-over-unconfirmed", "warning", e.release.name,
+                          f"launched {e.release.launch.date} with {len(items)} item"
+                          f"{'s' if len(items) != 1 else ''} carried over from {source} and not re-verified: {shown}",
+                          {"from": source, "items": list(items[:50]), "count": len(items), "file": e.release.path})
+
+
 RULES: list[Callable[[AuditContext], Iterable[Finding]]] = [
     signoff_missing,
     launched_before_signoff,
@@ -217,6 +232,7 @@ RULES: list[Callable[[AuditContext], Iterable[Finding]]] = [
     unsigned_commit,
     timestamp_ambiguous,
     history_incomplete,
+    carried_over_unconfirmed,
 ]
 
 

@@ -83,6 +83,35 @@ def status(release: str, as_json: bool, root: Path) -> None:
 
 
 @cli.command()
+@click.argument("release_a")
+@click.argument("release_b")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@root_option
+@handles_input_errors
+def compare(release_a: str, release_b: str, as_json: bool, root: Path) -> None:
+    """Compare any two releases: verdicts, progress, item changes and sign-offs of RELEASE_B against RELEASE_A."""
+    from generator.analyse import compare as compare_releases
+
+    project = _load(root)
+    evaluations = {e.release.name: e for e in project.evaluations()}
+    for name in (release_a, release_b):
+        if name not in evaluations:
+            from generator.results import did_you_mean
+
+            hint = did_you_mean(name, evaluations) or f"; releases: {', '.join(evaluations) or '(none)'}"
+            raise UsageError(f"no results file for release `{name}`{hint}")
+    c = compare_releases(evaluations[release_a], evaluations[release_b])
+    if as_json:
+        from generator.exports import compare_json
+
+        click.echo(dumps(compare_json(c)), nl=False)
+        return
+    from generator.terminal import print_compare
+
+    print_compare(c)
+
+
+@cli.command()
 @click.argument("release")
 @click.option("--checklist", "checklist_name", help="The checklist to use (required when there are several).")
 @click.option("--from", "from_release", help="Carry statuses over from this release.")

@@ -153,6 +153,7 @@ class Entry:
     expires: Optional[dt.date] = None
     value: Optional[float] = None
     value_text: Optional[str] = None  # the value as written, e.g. "2400 ms"
+    carried_from: Optional[str] = None  # the release `new --from` copied this entry from, until someone confirms it
 
 
 @dataclass(frozen=True)

@@ -785,7 +785,8 @@ def _hand_set(item: Item, entries: dict[str, Entry]) -> Optional[tuple[Entry, st
     return None
 
 
-ENTRY_DROP = ("status", "value", "by", "reason", "approved_by", "expires", "evidence")
+# Recorded from a report, an entry is confirmed for this release: a `carried_from` marker goes too.
+ENTRY_DROP = ("status", "value", "by", "reason", "approved_by", "expires", "evidence", "carried_from")
 
 
 def record_results(root: Path, release_name: str, reports: dict[str, Path], item_options: Sequence[str],
@@ -833,7 +834,7 @@ def record_results(root: Path, release_name: str, reports: dict[str, Path], item
         else:
             status, after = o.status, o.status
         own = entries.get(o.target)
-        if own is not None and own.note == o.note and (
+        if own is not None and own.carried_from is None and own.note == o.note and (
                 (item.criterion is not None and own.value is not None and math.isclose(own.value, o.value))
                 or (item.criterion is None and own.status == o.status)) and (evidence is None or own.evidence == evidence):
             result.unchanged.append((o.target, before))

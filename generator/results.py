@@ -25,7 +25,7 @@ from generator.model import STATUSES, Checklist, Criterion, Entry, Item, Launch,
 
 MAX_RESULTS_BYTES = MAX_INPUT_BYTES
 TOP_KEYS = ("release", "checklist", "items", "signoffs", "launch")
-ENTRY_KEYS = ("status", "by", "date", "evidence", "note", "reason", "approved_by", "expires", "value")
+ENTRY_KEYS = ("status", "by", "date", "evidence", "note", "reason", "approved_by", "expires", "value", "carried_from")
 SIGNOFF_KEYS = ("name", "date")
 LAUNCH_KEYS = ("date", "time", "timezone", "deployed_by", "notes")
 STATUS_SYNONYMS = {
@@ -590,6 +590,8 @@ def _read_entry(r: _Reader, target: str, node: _Node, loc: Location, checklist: 
                 fields[name] = r.date(vnode, sub)
             elif name == "evidence":
                 fields[name] = r.url(vnode, sub)
+            elif name == "carried_from":
+                fields[name] = _carried_from(r, vnode, sub)
             elif name == "value":
                 if criterion is None:
                     r.error(vnode.loc, sub, "only threshold criteria take a value; "
@@ -603,6 +605,21 @@ def _read_entry(r: _Reader, target: str, node: _Node, loc: Location, checklist: 
     entry = Entry(target, loc, **fields)
     _check_entry(r, entry, key, checklist, criterion, node.loc)
     return entry
+
+
+def _carried_from(r: _Reader, node: _Node, key: str) -> Optional[str]:
+    """The release an entry was carried over from (`new --from`): a release name, `product/release` with products."""
+    name = r.text(node, key)
+    if name is None:
+        return None
+    parts = name.split("/")
+    bad = next((p for p in map(release_name_problem, parts) if p), None) if len(parts) <= 2 else \
+        f"release name `{name}` has more than one `/`"
+    if bad:
+        r.error(node.loc, key, f"{bad}; `carried_from` names the release the entry was carried over from, "
+                "e.g. `3.1.0`")
+        return None
+    return name
 
 
 def _read_value(r: _Reader, node: _Node, key: str, criterion: Criterion) -> tuple[Optional[float], Optional[str]]:

@@ -50,21 +50,23 @@ def _flow(value: dict) -> str:
 
 
 def _carried(item: Item, previous: Optional[Evaluation]) -> str:
-    """The scaffold value for an item: pending, or what --from recorded for it."""
+    """The scaffold value for an item: pending, or what --from recorded for it, marked `carried_from` (the
+    marker stays until someone confirms the entry for this release: see docs/formats.md)."""
     if previous is None:
         return "pending"
     result = next(r for r in previous.results if r.item.id == item.id)
     entry, own = result.entry, result.own
+    mark = {"carried_from": previous.release.name}
     if item.criterion and own is not None and own.value is not None and result.status not in ("n/a", "waived"):
-        return _flow({"value": own.value_text if isinstance(own.value_text, str) else own.value})
+        return _flow({"value": own.value_text if isinstance(own.value_text, str) else own.value, **mark})
     if result.status == "n/a" and entry is not None and entry.reason:
-        return _flow({"status": "n/a", "reason": entry.reason})
+        return _flow({"status": "n/a", "reason": entry.reason, **mark})
     if result.status == "waived" and entry is not None:
         return _flow({"status": "waived", "reason": entry.reason, "approved_by": entry.approved_by,
-                      "expires": entry.expires})
-    if item.criterion and result.status in ("done", "failed"):
+                      "expires": entry.expires, **mark})
+    if result.status == "pending" or (item.criterion and result.status in ("done", "failed")):
         return "pending"
-    return result.status
+    return _flow({"status": result.status, **mark})
 
 
 def _split(name: str, what: str = "") -> tuple[str, str]:
@@ -130,7 +132,8 @@ def create_results(root: Path, release: str, checklist_name: Optional[str], from
     # Editors complete ids and flag mistakes from a saved schema (`readiness schema`), when there is one.
     saved = root / ".readiness" / f"{c.name}.schema.json"
     schema = os.path.relpath(saved, results_dir).replace(os.sep, "/") if saved.is_file() else None
-    text = render("new.yaml.j2", {"release": release, "c": c, "sections": sections, "schema": schema})
+    text = render("new.yaml.j2", {"release": release, "c": c, "sections": sections, "schema": schema,
+                                  "carried_from": previous.release.name if previous else None})
     results_dir.mkdir(parents=True, exist_ok=True)
     try:
         with open(target, "x", encoding="utf-8") as fh:  # "x": never replace a file created meanwhile

@@ -35,6 +35,8 @@ DATE_PATTERN = (r"^\s*[0-9]{4}-" + _MONTH_DAY
 TIME_PATTERN = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"  # results._TIME
 TIMEZONE_PATTERN = "^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"  # results._valid_timezone, before the lookup
 EVIDENCE_PATTERN = r"^\s*[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+\S*\s*$"  # http(s), a host, no blanks inside
+_NAME = RELEASE_NAME.pattern.replace(r"\Z", "")
+CARRIED_PATTERN = f"^{_NAME}(/{_NAME})?$"  # results._carried_from: a release, or product/release
 TEXT_PATTERN = r"\S"  # not empty, not only blanks
 _NUMBER = r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?"  # results._VALUE's number
 
@@ -90,6 +92,8 @@ def _definitions() -> dict:
         "evidence": {"type": "string", "pattern": EVIDENCE_PATTERN,
                      "patternErrorMessage": "Evidence must be an http:// or https:// link.",
                      "description": "An http:// or https:// link to the evidence (a CI run, a ticket, a report)."},
+        "carriedFrom": {"type": "string", "pattern": CARRIED_PATTERN,
+                        "patternErrorMessage": "A release name such as 3.1.0 (product/release with products)."},
         "waiverRule": {
             "if": {"properties": {"status": {"const": "waived"}}, "required": ["status"]},
             "then": {"required": ["reason", "approved_by", "expires"]},
@@ -121,9 +125,11 @@ def _entry_properties(criterion: Optional[Criterion] = None) -> dict:
         "reason": "Why: required for n/a (unless optional or \"(if ...)\") and for waived.",
         "approved_by": "Who approved the waiver (waived only).",
         "expires": "When the waiver expires (waived only); an expired waiver makes the verdict NO.",
+        "carried_from": "The release `readiness new --from` copied this entry from: not re-verified for this "
+                        "release. Remove the key once the entry is confirmed (with by, date and evidence).",
     }
     kinds = {"status": "status", "by": "text", "date": "date", "evidence": "evidence", "note": "markdown",
-             "reason": "text", "approved_by": "text", "expires": "date"}
+             "reason": "text", "approved_by": "text", "expires": "date", "carried_from": "carriedFrom"}
     props: dict = {}
     for key in ENTRY_KEYS:
         if key == "value":

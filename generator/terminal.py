@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from generator.analyse import carried
 from generator.cache import Cache, NoCache
 from generator.errors import InputError, Problem, capped
 from generator.merge import default_today
@@ -43,6 +44,10 @@ def print_status(e: Evaluation) -> None:
     out.print(f"Progress {c.done + c.waived} / {c.applicable}, {c.progress:.1f} %  "
                   f"(done {c.done}, waived {c.waived}, n/a {c.na}, failed {c.failed}, pending {c.pending}; "
                   f"evaluated on {e.evaluated_on})")
+    for source, items in carried(e).items():
+        out.print(f"[yellow]{len(items)} item{'s' if len(items) != 1 else ''} carried over from {escape(source)}, "
+                  f"not re-verified[/]: confirm each for this release (by, date, evidence) and remove its "
+                  f"`carried_from`")
     if e.reasons:
         # Everything that keeps the release from YES, sign-offs included: "not signed" is a reason too.
         table = Table(title="Holding it back", show_lines=False, title_justify="left")
@@ -61,6 +66,45 @@ def print_status(e: Evaluation) -> None:
         s = e.signoffs[role.id]
         signoffs.add_row(escape(role.id), escape(s.name) if s else "[yellow]not signed[/]", str(s.date) if s else "")
     out.print(signoffs)
+
+
+def print_compare(c) -> None:
+    """Two releases side by side: verdicts, progress, each kind of item change, and sign-offs that differ."""
+    from generator.analyse import DIFF_SECTIONS
+
+    out = console()
+    a, b = c.a, c.b
+    out.print(f"Release [bold]{escape(b.release.name)}[/] against [bold]{escape(a.release.name)}[/]"
+              + (f" (checklist {escape(a.checklist.name)} -> {escape(b.checklist.name)})"
+                 if a.checklist.name != b.checklist.name else f" (checklist {escape(a.checklist.name)})"))
+    out.print(f"Verdict [{VERDICT_STYLE[a.verdict]}]{a.verdict}[/] -> [{VERDICT_STYLE[b.verdict]}]{b.verdict}[/]; "
+              f"progress {a.progress:.1f} % -> {b.progress:.1f} %")
+    for source, items in carried(b).items():
+        out.print(f"[yellow]{len(items)} item{'s' if len(items) != 1 else ''} of {escape(b.release.name)} carried over "
+                  f"from {escape(source)}, not re-verified[/]")
+    if not c.diff.changes and not c.signoffs:
+        out.print("No item changed status, no criterion value moved and the same roles signed.")
+    for kind, heading in DIFF_SECTIONS:
+        changes = c.diff.of(kind)
+        if not changes:
+            continue
+        table = Table(title=f"{heading} ({len(changes)})", title_justify="left")
+        table.add_column("item")
+        table.add_column("before -> after")
+        for x in changes:
+            what = {"added": f"new, {x.after}", "removed": f"was {x.before}"}.get(
+                kind, f"{x.before or 'not measured'} -> {x.after or 'not measured'}")
+            if x.carried_from:
+                what += f" (carried over from {x.carried_from}, not re-verified)"
+            table.add_row(escape(x.item), escape(what))
+        out.print(table)
+    if c.signoffs:
+        table = Table(title=f"Sign-offs changed ({len(c.signoffs)})", title_justify="left")
+        for column in ("role", "before", "after"):
+            table.add_column(column)
+        for role, before, after in c.signoffs:
+            table.add_row(escape(role), escape(before or "not signed"), escape(after or "not signed"))
+        out.print(table)
 
 
 def build_with_progress(root: Path, site_dir: Path, strict: bool, use_cache: bool = True) -> None:
