@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
 import functools
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Optional, Union
 
 from generator import __version__
-from generator.analyse import DIFF_SECTIONS, Diff, diffs, signers
+from generator.analyse import DIFF_SECTIONS, Diff, carried, diffs, signers
 from generator.audit import RULES, AuditContext, audit
 from generator.cache import key as cache_key
 from generator.charts import all_charts
@@ -174,43 +175,88 @@ def _rows(nodes, results: dict[str, ItemResult], depth: int = 0) -> list[Row]:
     return rows
 
 
-WHY = (
-    ("failed", "Failed items", "make the verdict NO"),
-    ("pending", "Pending items", "make the verdict NO"),
-    ("expired", "Expired waivers", "make the verdict NO"),
-    ("waived", "Waived items", "need review"),
-    ("unsigned", "Missing sign-offs", "need review: every role must sign"),
+WHY = (  # (kind, one, many, verdict it gives)
+    ("failed", "failed item", "failed items", "NO"),
+    ("pending", "pending item", "pending items", "NO"),
+    ("expired", "expired waiver", "expired waivers", "NO"),
+    ("waived", "waived item", "waived items", "NEEDS REVIEW"),
+    ("unsigned", "missing sign-off", "missing sign-offs", "NEEDS REVIEW"),
 )
-WHY_LISTED = 12  # beyond this, a kind is summarised per section; the items table below lists every item
+HELD_OPEN = 12  # a section holding more than this many items lists them folded (the item table has them all)
 
 
 @dataclass(frozen=True)
 class Why:
-    """One kind of reason a release is not YES, with the items (or per-section counts) behind it."""
+    """One kind of reason a release is not YES, and how many there are."""
 
     kind: str
-    label: str
-    effect: str
-    reasons: tuple
-    by_section: tuple  # (section, count) when there are too many reasons to list
+    label: str  # "1 failed item", "26 pending items"
+    gives: str  # the verdict this kind gives: NO or NEEDS REVIEW
+
+
+@dataclass(frozen=True)
+class Held:
+    """What holds a release back in one section (or, with `section` None, its missing sign-offs)."""
+
+    section: Optional[object]
+    reasons: tuple  # model.Reason, in checklist order: failed and pending first, then expired, then waived
+
+    @property
+    def folded(self) -> bool:
+        return len(self.reasons) > HELD_OPEN
 
 
 def why(e: Evaluation) -> list[Why]:
-    """The reasons for a release's verdict, grouped by kind, short enough to read at a glance."""
-    out = []
-    sections = {s.id: s for s in e.checklist.sections}
-    for kind, label, effect in WHY:
-        reasons = tuple(r for r in e.reasons if r.kind == kind)
-        if not reasons:
+    """The kinds of reason for a release's verdict with their counts, in the order of WHY."""
+    counts = collections.Counter(r.kind for r in e.reasons)
+    return [Why(kind, f"{counts[kind]} {one if counts[kind] == 1 else many}", gives)
+            for kind, one, many, gives in WHY if counts[kind]]
+
+
+def held_back(e: Evaluation) -> list[Held]:
+    """Everything that holds a release back, grouped by section in checklist order, sign-offs last: the same
+    reasons as `status --json`'s `blocking` and `unsigned` (expired waivers are blocking waived items)."""
+    by_section: dict[str, list] = {}
+    unsigned = []
+    for r in e.reasons:
+        if r.kind == "unsigned":
+            unsigned.append(r)
+        else:
+            by_section.setdefault(e.checklist.nodes[r.target].ancestors[0], []).append(r)
+    out = [Held(s, tuple(by_section[s.id])) for s in e.checklist.sections if s.id in by_section]
+    if unsigned:
+        out.append(Held(None, tuple(unsigned)))
+    return out
+
+
+SEARCH_CHARS = 4000  # per release: notes, reasons and evidence that search finds, cut beyond this
+
+
+def search_text(e: Evaluation) -> list[str]:
+    """What search finds on a release page besides its summary: each note, reason (once per entry) and
+    evidence link, with the item it belongs to, in checklist order, at most SEARCH_CHARS characters."""
+    out: list[str] = []
+    seen: set = set()
+    size = 0
+    for r in e.results:
+        parts = []
+        if r.own is not None and r.own.note:
+            parts.append(" ".join(r.own.note.split()))
+        if r.entry is not None and r.entry.reason and r.entry.target not in seen:
+            seen.add(r.entry.target)
+            parts.append(("Waived: " if r.status == "waived" else "Reason: ") + " ".join(r.entry.reason.split()))
+        if r.own is not None and r.own.evidence:
+            parts.append(r.own.evidence)
+        if not parts and r.status not in ("failed", "waived"):
             continue
-        by_section: tuple = ()
-        if len(reasons) > WHY_LISTED and kind != "unsigned":
-            counts: dict[str, int] = {}
-            for r in reasons:
-                section = e.checklist.nodes[r.target].ancestors[0]
-                counts[section] = counts.get(section, 0) + 1
-            by_section = tuple((sections[k], n) for k, n in counts.items())
-        out.append(Why(kind, label, effect, reasons, by_section))
+        line = f"{r.item.plain} ({r.status}): " + " ".join(parts) if parts else f"{r.item.plain} ({r.status})"
+        if size + len(line) > SEARCH_CHARS:
+            break
+        out.append(line)
+        size += len(line)
+    launch = e.release.launch
+    if launch and launch.notes and size + len(launch.notes) <= SEARCH_CHARS:
+        out.append("Launch notes: " + " ".join(launch.notes.split()))
     return out
 
 
@@ -229,7 +275,7 @@ def _release_page_inputs(site: SiteData, e: Evaluation, findings: list) -> dict:
     # new commit does not change (and re-render) every release page.
     repo = dataclasses.replace(site.repository, head=None, head_date=None)
     return dict(diff=site.diffs.get(e.release.name, Diff(None, ())), history=site.histories.get(e.release.name),
-                repo=repo, findings=findings,
+                repo=repo, findings=findings, repo_url=site.config.get("repo_url"),
                 checklist_is_current=current is not None and current.sha256 == e.checklist.sha256)
 
 
@@ -242,13 +288,23 @@ def release_key(site: SiteData, e: Evaluation, *extra) -> str:
                      sorted(site.config.items()), *extra)
 
 
+FILTERS = (("all", "all"), ("failed", "failed"), ("pending", "pending"), ("waived", "waived"), ("na", "n/a"),
+           ("done", "done"))  # the item table's status filter: (css token, label)
+
+
 def _release_context(site: SiteData, e: Evaluation, inputs: dict) -> dict:
     results = {r.item.id: r for r in e.results}
     sections = [(s, counts, _rows(s.children, results)) for (s, counts) in e.section_counts]
     criteria = [results[i.id] for i in e.checklist.criteria]
     path = release_path(e.release.name)
-    return dict(inputs, e=e, sections=sections, why=why(e), criteria=criteria, diff_sections=DIFF_SECTIONS,
-                base=_base(path))
+    # Entries for a section or group: shown once where the section or group starts, not on each of its rows.
+    node_entries = {x.target: x for x in e.release.entries if not isinstance(e.checklist.nodes.get(x.target), Item)}
+    c = e.counts
+    filters = [(token, label, {"all": c.total, "failed": c.failed, "pending": c.pending, "waived": c.waived,
+                               "na": c.na, "done": c.done}[token]) for token, label in FILTERS]
+    return dict(inputs, e=e, sections=sections, why=why(e), held=held_back(e), criteria=criteria,
+                diff_sections=DIFF_SECTIONS, base=_base(path), node_entries=node_entries, filters=filters,
+                carried=carried(e), search=search_text(e))
 
 
 def release_pages(site: SiteData) -> Iterable[Output]:

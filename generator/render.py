@@ -77,6 +77,12 @@ def _with_stash(text: str, blocks: list) -> str:
     return f"{text.rstrip()}\n\n{STASH}\n{held}"
 
 
+def wbr(text: str) -> Markup:
+    """An id or path that may wrap only after a `/` (a hyphen already allows a break after it), never inside a
+    word: escaped, with <wbr> after each slash."""
+    return Markup(html.escape(displayed(str(text)), quote=False).replace("/", "/<wbr>"))
+
+
 def percent(value: float) -> str:
     """A progress percentage as displayed: one decimal."""
     return f"{value:.1f} %"
@@ -108,6 +114,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         finalize=_finalize,
+        extensions=["jinja2.ext.do"],  # `{% do list.append(x) %}`: small lists built where they are shown
     )
     env.filters.update(
         md_block=markdown_block,
@@ -115,6 +122,7 @@ def environment() -> jinja2.Environment:
         md_text=markdown_text,
         stash=stash,
         percent=percent,
+        wbr=wbr,
         css=css_token,
         escape_attr=html.escape,
         status_badge=status_badge,
