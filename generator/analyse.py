@@ -168,22 +168,29 @@ class ItemHistory:
     done: int
     first: Optional[str]  # the first release that has the item
     flips: int  # changes between done and failed, over the releases where it was one of the two
+    failed_in: tuple[str, ...] = ()  # the latest FAILED_NAMED releases where it failed, oldest first
+
+
+FAILED_NAMED = 10
 
 
 class _Tally:
     """An item's history as it is read release by release: counts, flips and the latest statuses only, so a
     long history costs the same memory as a short one."""
 
-    __slots__ = ("counts", "recent", "first", "last_decided", "flips")
+    __slots__ = ("counts", "recent", "first", "last_decided", "flips", "failed_in")
 
     def __init__(self, release: str) -> None:
         self.counts = dict.fromkeys(("done", "failed", "pending", "n/a", "waived", "expired"), 0)
         self.recent: collections.deque = collections.deque(maxlen=STRIP_RELEASES)
         self.first, self.last_decided, self.flips = release, None, 0
+        self.failed_in: collections.deque = collections.deque(maxlen=FAILED_NAMED)
 
     def add(self, release: str, status: str) -> None:
         self.counts[status] += 1
         self.recent.append((release, status))
+        if status == "failed":
+            self.failed_in.append(release)
         if status in ("done", "failed"):
             if self.last_decided is not None and self.last_decided != status:
                 self.flips += 1
@@ -192,7 +199,8 @@ class _Tally:
     def history(self, item: str) -> ItemHistory:
         c = self.counts
         return ItemHistory(item, tuple(self.recent), sum(c.values()), c["failed"], c["pending"],
-                           c["waived"] + c["expired"], c["n/a"], c["done"], self.first, self.flips)
+                           c["waived"] + c["expired"], c["n/a"], c["done"], self.first, self.flips,
+                           tuple(self.failed_in))
 
 
 def item_histories(evaluations: Sequence[Evaluation], checklist: str) -> dict[str, ItemHistory]:

@@ -141,6 +141,23 @@ def compare_json(c: Comparison) -> dict:
     }
 
 
+def release_script(e: Evaluation) -> str:
+    """`data/releases/<release>.js`: what the /compare/ page needs of a release, as a script it loads with
+    <script src> (a page opened from file:// may not fetch() its own JSON). Each item is
+    [id, text, status, measured value as shown, carried_from, 1 if a criterion]."""
+    data = {
+        "release": e.release.name, "checklist": e.checklist.name, "verdict": e.verdict, "progress": e.progress,
+        "counts": e.counts.as_dict(), "unsigned": list(e.unsigned),
+        "carried_over": {source: len(items) for source, items in carried(e).items()},
+        "signoffs": {role: (f"{s.name}, {s.date.isoformat()}" if s else None) for role, s in e.signoffs.items()},
+        "items": [[r.item.id, r.item.plain, r.status, r.measured, carried_from(r), 1 if r.item.criterion else 0]
+                  for r in e.results],
+    }
+    # ASCII only, so no character of the data can end the script or be read differently by the browser.
+    body = json.dumps(data, ensure_ascii=True, separators=(",", ":")).replace("<", "\\u003c")
+    return f"(window.readinessReleases = window.readinessReleases || {{}})[{json.dumps(e.release.name)}] = {body};\n"
+
+
 def dumps_compact(data) -> str:
     """JSON without indentation: the C encoder does it, many times faster (one file per release)."""
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"

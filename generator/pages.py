@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Optional, Union
 
 from generator import __version__
-from generator.analyse import DIFF_SECTIONS, Diff, carried, diffs, signers
+from generator.analyse import (DIFF_SECTIONS, STRIP_RELEASES, Diff, carried, diffs, item_histories, most_failed,
+                               signers)
 from generator.audit import RULES, AuditContext, audit
 from generator.cache import key as cache_key
 from generator.charts import all_charts
-from generator.exports import (dumps, dumps_compact, findings_json, item_rows, release_csv, release_json, releases_csv,
-                               releases_json)
+from generator.exports import (dumps, dumps_compact, findings_json, item_rows, release_csv, release_json,
+                               release_script, releases_csv, releases_json)
 from generator.model import Checklist, Evaluation, Item, ItemResult
 from generator.provenance import Repository
 
@@ -328,8 +329,30 @@ def signoffs_page(site: SiteData) -> Iterable[Output]:
 def checklist_pages(site: SiteData) -> Iterable[Output]:
     for c in site.checklists.values():
         rows = [(s, _rows(s.children, {i.id: None for i in c.items})) for s in c.sections]
+        histories = item_histories(site.evaluations, c.name)
+        top = most_failed({i.id: histories[i.id] for i in c.items if i.id in histories})
+        releases = sum(1 for e in site.evaluations if e.checklist.name == c.name)
         yield _page(f"checklists/{c.name}/index.md", "checklist.md.j2", site, c=c, sections=rows,
-                    revisions=site.revisions.get(c.name, []), repo=site.repository)
+                    revisions=site.revisions.get(c.name, []), repo=site.repository, histories=histories,
+                    most_failed=top, hot={h.item for h in top}, releases=releases, strip=STRIP_RELEASES)
+
+
+def _compare_pair(site: SiteData) -> tuple[Optional[str], Optional[str]]:
+    """The pair the compare page opens with: the latest release against the one before it of its product
+    and checklist (or the release before it, whatever it is)."""
+    latest = site.latest
+    if latest is None:
+        return None, None
+    same = [e for e in site.evaluations[:-1]
+            if (e.release.product, e.checklist.name) == (latest.release.product, latest.checklist.name)]
+    before = same[-1] if same else (site.evaluations[-2] if len(site.evaluations) > 1 else latest)
+    return before.release.name, latest.release.name
+
+
+def compare_page(site: SiteData) -> Iterable[Output]:
+    a, b = _compare_pair(site)
+    yield _page("compare/index.md", "compare.md.j2", site, evaluations=site.newest_first, a=a, b=b,
+                diff_sections=DIFF_SECTIONS)
 
 
 def audit_page(site: SiteData) -> Iterable[Output]:
@@ -352,6 +375,8 @@ def data_exports(site: SiteData) -> Iterable[Output]:
                      dumps_compact(release_json(e, items())), key=key, static=True)
         yield Output(f"data/releases/{e.release.name}.csv", make=lambda e=e, items=items: release_csv(e, items()),
                      key=key, static=True)
+        yield Output(f"data/releases/{e.release.name}.js", make=functools.partial(release_script, e),
+                     key=release_key(site, e, "script"), static=True)
 
 
 class _Once:
@@ -393,6 +418,7 @@ PAGES: list[Callable[[SiteData], Iterable[Output]]] = [
     trends_page,
     signoffs_page,
     checklist_pages,
+    compare_page,
     audit_page,
     data_exports,
     badges,
@@ -415,5 +441,6 @@ def nav(site: SiteData) -> list:
         items.append({"Checklist": next(iter(checklists[0].values()))})
     else:
         items.append({"Checklists": checklists})
+    items.append({"Compare": "compare/index.md"})
     items.append({"Audit": "audit/index.md"})
     return items
