@@ -6,6 +6,7 @@ import collections
 import dataclasses
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Optional, Union
 
@@ -19,6 +20,7 @@ from generator.exports import (dumps, dumps_compact, findings_json, item_rows, r
                                release_script, releases_csv, releases_json)
 from generator.model import Checklist, Evaluation, Item, ItemResult
 from generator.provenance import Repository
+from generator.render import TEMPLATES
 
 
 @dataclass(frozen=True)
@@ -360,7 +362,25 @@ def audit_page(site: SiteData) -> Iterable[Output]:
     by_release: dict = {}
     for f in site.findings:
         by_release.setdefault(f.release, []).append(f)
-    yield _page("audit/index.md", "audit.md.j2", site, findings=site.findings, rules=rules, by_release=by_release)
+    yield _page("audit/index.md", "audit.md.j2", site, findings=site.findings, rules=rules, by_release=by_release,
+                repo_url=site.config.get("repo_url"))
+
+
+RULE_DOCS = TEMPLATES / "audit-rules.md"
+_RULE_BLOCK = re.compile(r"^<!-- rule: ([a-z0-9-]+) \| (error|warning) -->\n(.*?)(?=^<!-- rule: |\Z)", re.M | re.S)
+
+
+def rule_docs() -> dict[str, tuple[str, str]]:
+    """Rule id -> (severity, Markdown) from templates/audit-rules.md: what each audit rule checks."""
+    return {m.group(1): (m.group(2), m.group(3).strip()) for m in _RULE_BLOCK.finditer(RULE_DOCS.read_text("utf-8"))}
+
+
+def audit_rules_page(site: SiteData) -> Iterable[Output]:
+    docs = rule_docs()
+    counts = collections.Counter(f.rule for f in site.findings)
+    rules = [(rule, *docs.get(rule, ("", "Not described yet."))) for rule in
+             (r.__name__.replace("_", "-") for r in RULES)]
+    yield _page("audit/rules/index.md", "audit_rules.md.j2", site, rules=rules, counts=counts)
 
 
 def data_exports(site: SiteData) -> Iterable[Output]:
@@ -420,6 +440,7 @@ PAGES: list[Callable[[SiteData], Iterable[Output]]] = [
     checklist_pages,
     compare_page,
     audit_page,
+    audit_rules_page,
     data_exports,
     badges,
 ]
