@@ -232,7 +232,9 @@ def held_back(e: Evaluation) -> list[Held]:
     return out
 
 
-SEARCH_CHARS = 4000  # per release: notes, reasons and evidence that search finds, cut beyond this
+# Per release: notes, reasons and evidence that search finds, cut beyond this; about 2.5 KB per release in the
+# search index (which every reader's browser loads whole), so 1,000 releases add about 2.5 MB to it.
+SEARCH_CHARS = 2500
 
 
 def search_text(e: Evaluation) -> list[str]:
