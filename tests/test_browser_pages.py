@@ -291,3 +291,23 @@ def test_search_finds_a_waiver_reason_of_a_release(site, browser):
         assert external(page.requests) == []
     finally:
         context.close()
+
+
+AXE = ROOT / "tests" / "assets" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.parametrize("rel", ["compare/index.html#from=3.1.0&to=3.2.0", "audit/rules/index.html",
+                                 "releases/3.3.0/index.html", "checklists/production/index.html"])
+def test_new_pages_have_no_serious_accessibility_violations(site, browser, rel):
+    path, _, fragment = rel.partition("#")
+    context, page = open_page(browser, (site / path).as_uri() + (f"#{fragment}" if fragment else ""))
+    try:
+        if path.startswith("compare"):
+            page.wait_for_function("() => document.getElementById('rd-compare-out').getAttribute('data-pair')")
+        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+                   if v["impact"] in ("serious", "critical")]
+        assert serious == []
+    finally:
+        context.close()
