@@ -341,12 +341,14 @@ def test_empty_checklist_file_raises(tmp_path):
     ]
 
 
-def test_empty_slug_item_asks_for_pinned_id():
-    text = "# T\n\n## A\n\n- [ ] 🚀🎉\n"
-    _, problems = parse(text)
-    assert messages(problems.errors) == [
-        (5, "`🚀🎉` gives an empty id; add `{#some-id}` at the end of the line"),
+def test_item_without_id_is_left_out_with_a_warning():
+    text = "# T\n\n## A\n\n- [ ] 🚀🎉\n- [ ] Go\n"
+    checklist, problems = parse(text)
+    assert problems.errors == []
+    assert messages(problems.warnings) == [
+        (5, "`🚀🎉` gives no id; it is left out until you add `{#some-id}` at the end of the line"),
     ]
+    assert [i.id for i in checklist.items] == ["a/go"]
 
 
 def test_empty_slug_heading_asks_for_pinned_id():

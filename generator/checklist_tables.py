@@ -1,0 +1,136 @@
+"""Table checklists: which tables hold items, each row's text and details, and the levels its marks give."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from generator.checklist_text import Text
+from generator.ids import slugify
+
+_VARIATION = re.compile("[\ufe0e\ufe0f]")
+CHECKED = {"✓", "✔", "✅", "☑", "🗸", "☒", "x", "[x]", "yes", "y", "required", "req", "must", "●", "◉", "★", "+"}
+UNCHECKED = {"☐", "⬜", "◻", "□", "[ ]", "[]", "❌", "✗", "✘", "×", "no", "n", "optional", "-", "–", "—", "○"}
+_BOXES = {"☐", "⬜", "◻", "□", "[ ]", "[]"}
+# What makes a table a checklist: a box or a tick, not a word or a dash.
+_SYMBOLS = _BOXES | {"✓", "✔", "✅", "☑", "🗸", "☒", "[x]", "x", "❌", "✗", "✘"}
+
+
+@dataclass
+class Table:
+    """A Markdown table as read: header cells and body rows of cells, with the line of each row."""
+
+    heading: Optional[int]
+    line: int
+    header: list[Text]
+    rows: list[tuple[int, list[Text]]] = field(default_factory=list)
+
+
+@dataclass
+class Row:
+    """A table row that is an item: its text, other columns as (header, cell) details, and its levels."""
+
+    line: int
+    text: Text
+    details: tuple[tuple[str, str], ...]
+    levels: Optional[tuple[str, ...]]
+    checked: bool
+
+
+def mark(cell: Text) -> Optional[bool]:
+    """True for a check mark, False for an empty box or blank, None for anything else."""
+    text = _VARIATION.sub("", cell.plain).strip().strip("*_").strip().casefold()
+    if not text:
+        return False
+    if text in CHECKED:
+        return True
+    if text in UNCHECKED:
+        return False
+    return None
+
+
+def _symbol(cell: Text) -> bool:
+    return _VARIATION.sub("", cell.plain).strip().strip("*_").strip().casefold() in _SYMBOLS
+
+
+def level_id(label: str, col: int) -> str:
+    return slugify(label) or f"level-{col + 1}"
+
+
+def _is_number(cell: Text) -> bool:
+    return bool(re.fullmatch(r"#?\d+[.)]?", cell.plain.strip()))
+
+
+class TableReader:
+    """Reads every table of a checklist; levels are the headers of mark columns across all of its tables."""
+
+    def __init__(self, tables: list[Table]):
+        self.tables = tables
+        self.level_names: dict[str, str] = {}  # level id -> label, in order of first appearance
+        for table in tables:
+            for col in self._positive_run(table):
+                label = table.header[col].plain.strip()
+                self.level_names.setdefault(level_id(label, col), label)
+
+    @staticmethod
+    def _cells(table: Table, col: int) -> list[Text]:
+        return [cells[col] if col < len(cells) else Text.of("") for _, cells in table.rows]
+
+    def _mark_columns(self, table: Table) -> list[int]:
+        """Columns whose every body cell is a mark or blank."""
+        return [c for c in range(len(table.header))
+                if table.rows and all(mark(cell) is not None for cell in self._cells(table, c))]
+
+    def _text_column(self, table: Table) -> Optional[int]:
+        """The first column that is neither row numbers nor marks; None when a column of marks comes first that
+        is not a column of empty boxes (a legend of symbols, not a checklist)."""
+        marks = set(self._mark_columns(table))
+        for c in range(len(table.header)):
+            cells = self._cells(table, c)
+            if all(_is_number(cell) for cell in cells):
+                continue
+            if c in marks:
+                if all(_VARIATION.sub("", cell.plain).strip() in _BOXES for cell in cells):
+                    continue
+                return None
+            return c
+        return None
+
+    def _positive_run(self, table: Table) -> list[int]:
+        """Mark columns after the text column with at least one check mark, when there are two or more."""
+        text_col = self._text_column(table)
+        if text_col is None:
+            return []
+        cols = [c for c in self._mark_columns(table) if c > text_col
+                and any(mark(cell) for cell in self._cells(table, c))]
+        return cols if len(cols) >= 2 else []
+
+    def is_checklist(self, table: Table) -> bool:
+        """A table holds items when a column other than its text holds marks (✓, ☐, `[ ]`)."""
+        text_col = self._text_column(table)
+        if text_col is None:
+            return False
+        return any(c != text_col and any(_symbol(cell) for cell in self._cells(table, c))
+                   for c in self._mark_columns(table))
+
+    def rows(self, table: Table) -> list[Row]:
+        """The items of a checklist table, one per body row."""
+        text_col = self._text_column(table)
+        assert text_col is not None
+        marks = set(self._mark_columns(table))
+        level_cols = {c for c in marks if c > text_col and level_id(table.header[c].plain.strip(), c) in self.level_names}
+        if len(level_cols) < 2:
+            level_cols = set()
+        out = []
+        for line, cells in table.rows:
+            cells = cells + [Text.of("")] * (len(table.header) - len(cells))
+            details = tuple((table.header[c].plain.strip() or f"column {c + 1}", cells[c].raw.strip())
+                            for c in range(len(table.header))
+                            if c != text_col and c not in marks and cells[c].raw.strip()
+                            and not (c < text_col and _is_number(cells[c])))
+            levels = tuple(level_id(table.header[c].plain.strip(), c) for c in sorted(level_cols)
+                           if mark(cells[c])) if level_cols else None
+            checked = not level_cols and any(mark(cells[c]) for c in marks if c != text_col)
+            out.append(Row(line, cells[text_col], details, levels, checked))
+        return out
