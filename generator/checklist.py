@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 
 from generator.checklist_blocks import LOOKS_LIKE_TASK, Blocks, Heading, Line, Task, scan, strip_front_matter
 from generator.checklist_criteria import criterion
-from generator.checklist_roles import is_signoff_heading, line_role, loose_label, role_label
+from generator.checklist_roles import QUALIFIED, STRICT, line_role, loose_label, role_label, signoff_kind
 from generator.checklist_tables import TableReader
 from generator.checklist_text import Text, id_source, is_conditional, is_placeholder
 from generator.errors import Location, Problems
@@ -91,6 +91,16 @@ def parse_checklist(text: str, name: str, path: str, problems: Problems, sha256:
     tokens = md.parse(text, env)
     blocks = scan(tokens, path, problems, env.get("references", {}), md.options["maxNesting"])
     return _Builder(path, name, problems).build(blocks, front_title, sha256)
+
+
+def _in_signoff_list(task: Task) -> bool:
+    """Whether a list item sits under a plain bullet titled like a sign-off block (`- Signatures:`)."""
+    parent = task.parent
+    while parent is not None:
+        if parent.plain and signoff_kind(parent.text.plain.rstrip(":")) == STRICT:
+            return True
+        parent = parent.parent
+    return False
 
 
 def _holds_task(task: Task) -> bool:
@@ -185,28 +195,31 @@ class _Builder:
     def _mark_signoff(self, headings: list[Heading], title_index: Optional[int]) -> None:
         """A sign-off heading makes its block, to the next heading of the same or a higher level, a sign-off block."""
         until: Optional[int] = None
+        kind: Optional[str] = None
         for idx, h in enumerate(headings):
             if until is not None and h.level <= until:
-                until = None
-            if idx != title_index and is_signoff_heading(h.text.plain):
-                until = h.level
+                until, kind = None, None
+            found = signoff_kind(h.text.plain) if idx != title_index else None
+            if found:
+                until, kind = h.level, found
                 h.opens_signoff = True
-            h.signoff = until is not None
+            h.signoff = kind
 
     def _tables(self, blocks: Blocks) -> tuple[Level, ...]:
         """Rows of checklist tables become task items (rows in a sign-off block become role lines)."""
         headings = blocks.headings
         in_signoff = [t for t in blocks.tables if t.heading is not None and headings[t.heading].signoff]
-        for table in in_signoff:
-            blocks.lines.extend(Line(table.heading, line, cells[0].raw) for line, cells in table.rows if cells)
+        for table in in_signoff:  # a sign-off table's rows name roles in their first cell, whatever the block
+            blocks.lines.extend(Line(table.heading, line, cells[0].raw, bare=True) for line, cells in table.rows
+                                if cells)
         reader = TableReader([t for t in blocks.tables if t not in in_signoff])
         for table in reader.tables:
             if not reader.is_checklist(table):
-                for line, cells in table.rows:
-                    for cell in cells:
-                        if LOOKS_LIKE_TASK.match(cell.raw):
-                            self.problems.warning(self.loc(line), f"`{cell.raw[:3]}` in a table is not a task item; "
-                                                  "start the line with `- [ ] `")
+                boxes = [(line, cell.raw[:3]) for line, cells in table.rows for cell in cells
+                         if LOOKS_LIKE_TASK.match(cell.raw)]
+                if boxes:  # once per table: a template may hold dozens
+                    self.problems.warning(self.loc(boxes[0][0]), f"`{boxes[0][1]}` in a table is not a task item; "
+                                          "start the line with `- [ ] `")
                 continue
             rows = reader.rows(table)
             for row in rows:
@@ -223,12 +236,19 @@ class _Builder:
         headings = blocks.headings
         candidates: list[tuple[int, Task | Line]] = []
         for task in blocks.tasks:
-            in_block = task.heading is not None and headings[task.heading].signoff
+            block = headings[task.heading].signoff if task.heading is not None else None
+            if _in_signoff_list(task):  # under a bullet `- Signatures:`
+                block = STRICT
             if task.plain:
-                if in_block and not task.children:
-                    candidates.append((task.line, Line(task.heading, task.line, task.text.raw)))
-            elif not any(_holds_task(k) for k in task.children) and (in_block or role_label(task.text.raw)):
-                candidates.append((task.line, task))
+                if block and not task.children:
+                    candidates.append((task.line, Line(task.heading, task.line, task.text.raw,
+                                                       bare=block == STRICT)))
+            elif not any(_holds_task(k) for k in task.children):
+                if block == STRICT or role_label(task.text.raw):
+                    candidates.append((task.line, task))
+                elif block == QUALIFIED and line_role(task.text.raw, bare=False):
+                    task.is_role = True
+                    candidates.append((task.line, Line(task.heading, task.line, task.text.raw, bare=False)))
         candidates += [(ln.line, ln) for ln in blocks.lines if ln.heading is not None and headings[ln.heading].signoff]
         candidates.sort(key=lambda c: c[0])
 
@@ -247,7 +267,8 @@ class _Builder:
                     continue
                 pinned, heading = what.text.pinned, what.heading
             else:
-                label = line_role(what.raw)
+                bare = what.bare if what.bare is not None else headings[what.heading].signoff == STRICT
+                label = line_role(what.raw, bare=bare)
                 if label is None:
                     continue
                 pinned, heading = None, what.heading
@@ -267,7 +288,7 @@ class _Builder:
             if heading is not None:
                 held.add(heading)
         for idx, h in enumerate(headings):
-            if h.opens_signoff and idx not in held:
+            if h.opens_signoff and h.signoff == STRICT and idx not in held:
                 self.problems.warning(self.loc(h.line), f"sign-off heading `{_shown(h.text)}` names no role; write "
                                       "each role as `- [ ] **Role name:** ____ Date: ____`")
         return roles

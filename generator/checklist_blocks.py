@@ -30,7 +30,7 @@ class Heading:
     pseudo: bool = False
     direct_items: int = 0
     subtree_items: int = 0
-    signoff: bool = False  # inside a sign-off block
+    signoff: Optional[str] = None  # inside a sign-off block: its kind (checklist_roles.STRICT or QUALIFIED)
     opens_signoff: bool = False  # titled Sign-off, Approvals, ...
 
 
@@ -57,6 +57,7 @@ class Line:
     heading: Optional[int]
     line: int
     raw: str
+    bare: Optional[bool] = None  # whether a label alone names a role; None: as the block's kind says
 
 
 @dataclass

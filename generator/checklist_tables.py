@@ -13,8 +13,12 @@ _VARIATION = re.compile("[\ufe0e\ufe0f]")
 CHECKED = {"✓", "✔", "✅", "☑", "🗸", "☒", "x", "[x]", "yes", "y", "required", "req", "must", "●", "◉", "★", "+"}
 UNCHECKED = {"☐", "⬜", "◻", "□", "[ ]", "[]", "❌", "✗", "✘", "×", "no", "n", "optional", "-", "–", "—", "○"}
 _BOXES = {"☐", "⬜", "◻", "□", "[ ]", "[]"}
-# What makes a table a checklist: a box or a tick, not a word or a dash.
-_SYMBOLS = _BOXES | {"✓", "✔", "✅", "☑", "🗸", "☒", "[x]", "x", "❌", "✗", "✘"}
+# What makes a table a checklist: a box or a tick, not a word or a dash; an `x` only where others are blank
+# (a column of `[X]` everywhere is a template's stand-in for numbers).
+_SYMBOLS = _BOXES | {"✓", "✔", "✅", "☑", "🗸", "☒", "❌", "✗", "✘"}
+_WEAK = {"x", "[x]"}
+# A column for the state of each row, left blank in a template: its rows are the checklist's items.
+STATUS_HEADERS = {"status", "done", "complete", "completed", "check", "checked", "verified", "tick", "ok", "state"}
 
 
 @dataclass
@@ -40,7 +44,7 @@ class Row:
 
 def mark(cell: Text) -> Optional[bool]:
     """True for a check mark, False for an empty box or blank, None for anything else."""
-    text = _VARIATION.sub("", cell.plain).strip().strip("*_").strip().casefold()
+    text = _key(cell)
     if not text:
         return False
     if text in CHECKED:
@@ -50,8 +54,14 @@ def mark(cell: Text) -> Optional[bool]:
     return None
 
 
-def _symbol(cell: Text) -> bool:
-    return _VARIATION.sub("", cell.plain).strip().strip("*_").strip().casefold() in _SYMBOLS
+def _key(cell: Text) -> str:
+    return _VARIATION.sub("", cell.plain).strip().strip("*_").strip().casefold()
+
+
+def _marks_items(cells: list[Text]) -> bool:
+    """Whether a column of marks says something: a box or tick, or an `x` beside blanks."""
+    keys = [_key(cell) for cell in cells]
+    return any(k in _SYMBOLS for k in keys) or (any(k in _WEAK for k in keys) and any(k not in _WEAK for k in keys))
 
 
 def level_id(label: str, col: int) -> str:
@@ -103,7 +113,7 @@ class TableReader:
         if text_col is None:
             return []
         cols = [c for c in self._mark_columns(table) if c > text_col
-                and any(mark(cell) for cell in self._cells(table, c))]
+                and any(mark(cell) for cell in self._cells(table, c)) and _marks_items(self._cells(table, c))]
         return cols if len(cols) >= 2 else []
 
     def is_checklist(self, table: Table) -> bool:
@@ -111,7 +121,8 @@ class TableReader:
         text_col = self._text_column(table)
         if text_col is None:
             return False
-        return any(c != text_col and any(_symbol(cell) for cell in self._cells(table, c))
+        return any(c != text_col and (_marks_items(self._cells(table, c))
+                                      or slugify(table.header[c].plain) in STATUS_HEADERS)
                    for c in self._mark_columns(table))
 
     def rows(self, table: Table) -> list[Row]:

@@ -43,7 +43,12 @@ def inline_text(token: Token, refs: Optional[dict] = None) -> Text:
 
     `refs` is markdown-it's `env["references"]`: reference-style links are written out inline in `raw`.
     """
-    raw = resolve_references(token.content, refs or {})
+    raw = token.content
+    for child in token.children or []:
+        if child.type == "html_inline" and child.content.startswith("<!--"):
+            # A comment is no part of the text; shown as written, it would print literally on the pages.
+            raw = raw.replace(child.content, "", 1)
+    raw = resolve_references(raw.strip(), refs or {})
     plain_parts: list[str] = []
     prose_parts: list[str] = []
     id_parts: list[str] = []
