@@ -7,6 +7,7 @@ the title, the sign-off roles, the section level, sections, groups and items, an
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from pathlib import Path
 from typing import Optional, Union
@@ -24,6 +25,7 @@ from generator.model import Checklist, Group, Item, Level, Role, Section
 from generator.source import read_input
 
 MAX_LEVEL = 8  # six heading levels and bold lines one below the deepest
+_EMPTY_BOX = re.compile(r"\[[ xX]?\]")  # `- [ ]` with nothing after the box reads as a plain bullet
 
 
 def load_checklist(path: Path, display: Optional[str] = None) -> tuple[Checklist, list]:
@@ -303,6 +305,9 @@ class _Builder:
             kids = self._prune(task.children, task)
             reason = None
             if task.plain:
+                if not kids and _EMPTY_BOX.fullmatch(task.text.raw):
+                    self.problems.warning(self.loc(task.line), "empty task item, not an item; it is left out (write "
+                                          "the item, or delete the line)")
                 if not kids:
                     continue
                 if is_placeholder(task.text) or not slugify(id_source(task.text.idtext)):
@@ -361,14 +366,14 @@ class _Builder:
     @staticmethod
     def _stray_heading(headings: list[Heading], ignored: set) -> Optional[int]:
         """A `#` heading other than the title, the only one holding items, with items directly under it and two or
-        more deeper headings holding the rest: its own items are stray, not a reason to make `#` the section level."""
+        more deeper headings holding items directly: its own items are stray, not a reason to make `#` the section
+        level (a lone `#` section would swallow the real ones as its groups)."""
         at_one = [i for i, h in enumerate(headings) if h.level == 1 and not h.pseudo and i not in ignored
                   and h.subtree_items]
         if len(at_one) != 1 or not headings[at_one[0]].direct_items:
             return None
-        idx = at_one[0]
-        deeper = [h for h in headings[idx + 1:] if h.level > 1 and h.direct_items]
-        return idx if len(deeper) >= 2 else None
+        deeper = [h for h in headings if h.level > 1 and h.direct_items]
+        return at_one[0] if len(deeper) >= 2 else None
 
 
 class _Placer:
@@ -386,6 +391,7 @@ class _Placer:
         self.sections: list[dict] = []
         self.default: Optional[dict] = None
         self.stray: list[tuple[int, Optional[int]]] = []  # (line, heading) of tasks outside any section
+        self.stray_section: Optional[tuple[dict, Heading]] = None
 
     def new_section(self, text: Text, line: int) -> dict:
         node_id, cond, display = self.b.make_id(text, None, line)
@@ -408,7 +414,9 @@ class _Placer:
             if kind == "h":
                 h = self.headings[obj]
                 if obj == self.stray_heading:
-                    current, group_stack = None, []
+                    current, group_stack = self.new_section(h.text, h.line), []
+                    self.stray_section = (current, h)
+                    continue
                 if obj in self.ignored:
                     continue
                 if self.section_level is None or h.level < self.section_level:
@@ -441,6 +449,13 @@ class _Placer:
 
     def warn_stray(self) -> None:
         """Items outside every section, when the checklist has sections: one warning per run under one heading."""
+        if self.stray_section is not None and self.section_level is not None:
+            section, h = self.stray_section
+            first = next((c for c in section["children"] if isinstance(c, Task)), None)
+            if first is not None:
+                self.b.problems.warning(self.b.loc(first.line), f"task item directly under `# {_shown(h.text)}` "
+                                        f"(line {h.line}), above the sections (`{'#' * self.section_level}`); it is "
+                                        "put in a section of its own")
         if self.default is None or len(self.sections) < 2 or not self.stray:
             return
         runs: list[list[int]] = []

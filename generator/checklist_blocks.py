@@ -97,6 +97,8 @@ def strip_front_matter(text: str) -> tuple[str, Optional[str]]:
 def _bold_only(inline: Token) -> bool:
     """A one-line paragraph that is all bold: `**Before release**`, `__Deploy__:`."""
     kids = list(inline.children or [])
+    while kids and kids[0].type == "text" and not kids[0].content.strip():
+        kids = kids[1:]
     if kids and kids[-1].type == "text" and kids[-1].content.strip() in ("", ":"):
         kids = kids[:-1]
     if len(kids) < 3 or kids[0].type != "strong_open" or kids[-1].type != "strong_close":
@@ -217,6 +219,11 @@ def scan(tokens: list[Token], path: str, problems: Problems, refs: dict, max_nes
             pending = None
         elif tok.type == "inline" and pending is not None and stack and stack[-1] is pending:
             pending.text = inline_text(tok, refs)
+            pending = None
+        elif tok.type == "html_block" and pending is not None and stack and stack[-1] is pending:
+            # `- [ ] <fill in>`: a lone tag is an HTML block; kept as text (a placeholder), never as markup.
+            content = "" if tok.content.lstrip().startswith("<!--") else " ".join(tok.content.split())
+            pending.text = Text(content, content, "", None, "")
             pending = None
         i += 1
     return Blocks(headings, tasks, lines, tables)
