@@ -34,9 +34,13 @@ def _load(root: Path):
 @handles_input_errors
 def check(root: Path) -> None:
     """Validate every checklist and results file; print one line per problem."""
+    from generator.checklist import describe
+
     project = _load(root)
     for w in project.warnings:
         click.echo(str(w))
+    for c in project.checklists.values():  # what was read, so a misread checklist shows at once
+        click.echo(printable(f"{c.path}: {describe(c)}"), err=True)
     click.echo(f"{len(project.checklists)} checklist(s), {len(project.releases)} results file(s): no errors"
                + (f", {len(project.warnings)} warning(s)" if project.warnings else ""), err=True)
 

@@ -124,7 +124,11 @@ def create_results(root: Path, release: str, checklist_name: Optional[str], from
     for section in c.sections:
         lines = []
         for item in c.items_under(section.id):
+            # `plain` keeps inline `<placeholders>` and code as written, so the comment reads like the checklist.
             comment = item.plain + (f" (criterion {item.criterion.text}: give value)" if item.criterion else "")
+            if item.levels is not None:
+                labels = [level.label for level in c.levels if level.id in item.levels]
+                comment += f" (required at {', '.join(labels)})" if labels else " (required at no level)"
             lines.append(Line(item.id, _carried(item, previous), comment))
         sections.append((section, lines))
     # Editors complete ids and flag mistakes from a saved schema (`readiness schema`), when there is one.
