@@ -187,7 +187,7 @@ class _Builder:
         roots = self._prune([t for t in tasks if t.parent is None and not t.is_role], None)
         sections = self._structure(headings, roots, title_index, title_text)
         checklist = Checklist(self.name, self.path, title_text.plain, sections, tuple(roles), sha256, levels)
-        if not checklist.items:
+        if not checklist.items and not blocks.too_deep:
             hint = (" (a table holds items when a column other than the first holds check marks or empty boxes: "
                     "✓, ☐, `[ ]`)" if blocks.tables else "")
             self.problems.error(self.loc(1), "checklist has no items; add task items such as `- [ ] Backups tested`"

@@ -66,6 +66,7 @@ class Blocks:
     tasks: list[Task]  # every list item and table row, in document order of their start
     lines: list[Line]
     tables: list[Table]
+    too_deep: bool = False  # nesting the parser stops at: nothing after it was read
 
 
 def strip_front_matter(text: str) -> tuple[str, Optional[str]]:
@@ -74,7 +75,7 @@ def strip_front_matter(text: str) -> tuple[str, Optional[str]]:
     if not _FRONT_OPEN.match(text):
         return text, None
     lines = text.split("\n")
-    for end in range(1, min(len(lines), 200)):
+    for end in range(1, len(lines)):
         if lines[end].rstrip() in ("---", "..."):
             break
     else:
@@ -166,7 +167,7 @@ def scan(tokens: list[Token], path: str, problems: Problems, refs: dict, max_nes
             problems.error(Location(path, (tok.map[0] + 1) if tok.map else 1, 1),
                            "lists or quotes nested too deeply from here; readiness reads them up to 9 levels deep: "
                            "flatten the list")
-            return Blocks([], [], [], [])
+            return Blocks([], [], [], [], too_deep=True)
     headings: list[Heading] = []
     tasks: list[Task] = []
     lines: list[Line] = []
