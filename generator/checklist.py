@@ -77,7 +77,7 @@ def mojibake(line: str) -> Optional[tuple[str, str]]:
 
 
 def _warn_mojibake(text: str, path: str, problems: Problems) -> None:
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(re.split(r"\r\n|\r|\n", text), start=1):  # lines as markdown-it counts them
         found = mojibake(line)
         if found:
             problems.warning(Location(path, number, 1), f"text looks garbled (UTF-8 read as {found[1]}); "
