@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Optional
 
 from markdown_it.common.normalize_url import normalizeLink
 from markdown_it.common.utils import normalizeReference
 from markdown_it.token import Token
+
+from generator.errors import Location, Problems
 
 _PINNED = re.compile(r"\s*\{#([^{}\s]*)\}\s*$")
 _PAREN_TAIL = re.compile(r"\s*\(([^()]*)\)\s*$")
@@ -193,3 +196,43 @@ def id_source(text: str) -> str:
             kept.insert(0, m.group(0))
         rest = rest[: m.start()]
     return rest + "".join(kept)
+
+
+def shown(text: Text) -> str:
+    """An item's text as quoted in a message: at most 60 characters."""
+    return text.raw if len(text.raw) <= 60 else text.raw[:57] + "..."
+
+
+# --- mojibake ------------------------------------------------------------------
+
+
+_MOJIBAKE_ENCODINGS = (("mac_roman", "Mac Roman"), ("cp1252", "Windows-1252"))
+
+
+def mojibake(line: str) -> Optional[tuple[str, str]]:
+    """(likely intended text, wrong encoding) when a line reads as UTF-8 bytes decoded with a legacy code page."""
+    if line.isascii():
+        return None
+    candidates = []
+    for codec, label in _MOJIBAKE_ENCODINGS:
+        try:
+            fixed = line.encode(codec).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        if fixed != line and not fixed.isascii():
+            # Marks and control characters are what a wrong guess produces; the fewest wins.
+            odd = sum(1 for ch in fixed if unicodedata.category(ch)[0] in "MC")
+            candidates.append((odd, fixed, label))
+    if not candidates:
+        return None
+    _, fixed, label = min(candidates, key=lambda c: c[0])
+    return fixed, label
+
+
+def warn_mojibake(text: str, path: str, problems: Problems) -> None:
+    """A warning for each line that reads as UTF-8 decoded with a legacy code page."""
+    for number, line in enumerate(re.split(r"\r\n|\r|\n", text), start=1):  # lines as markdown-it counts them
+        found = mojibake(line)
+        if found:
+            problems.warning(Location(path, number, 1), f"text looks garbled (UTF-8 read as {found[1]}); "
+                             f"did you mean `{found[0].strip()}`? Re-save the file as UTF-8")
