@@ -7,7 +7,7 @@ from typing import Optional
 
 from generator.ids import slugify
 
-_CORE = r"(?:sign-offs?|signoffs?|sign-off-sheet|approvals?|approvers|signatures?)"
+_CORE = r"(?:sign-offs?|signoffs?|sign-off-sheet|approvals?|approvers|reviewers|signatures?)"
 # "Sign-off", "📝 Sign-Off", "5. Signatures", "Sign-off and approval": every task item under it is a role.
 _SIGNOFF_SLUG = re.compile(r"(?:\d+-)*" + _CORE + r"(?:-and-" + _CORE + r")?\Z")
 # "Release approvals", "Go-live sign-off": only lines written as roles (`**QA Lead:** ____`) are roles.
@@ -17,9 +17,10 @@ _BLANKS = re.compile(r"(?P<b1>[\s_*]*)(?:Date\s*:?(?P<b2>[\s_*]*))?\Z", re.IGNOR
 # A form's fields, not roles: `Name: ____`, `Date: ____` under a role line.
 FIELD_WORDS = {"name", "names", "date", "dates", "signature", "signed", "sign", "title", "designation", "decision",
                "comment", "comments", "note", "notes", "email", "e-mail", "time", "status", "role", "roles",
-               "approvers", "approvals", "approval", "signatures", "sign-off", "sign-offs", "signoff", "version"}
+               "approvers", "approvals", "approval", "signatures", "sign-off", "sign-offs", "signoff", "version",
+               "reviewers", "mandatory", "optional", "required"}
 _FILLER = re.compile(
-    r"(?:[\s_*.\-–—/|:]|\\.|\[[^\[\]]*\]|<[^<>]*>|`[^`]*`|\([^()]*\)|\{\{[^{}]*\}\}"
+    r"(?:[\s_*.\-–—/|:]|\\.|\[[^\[\]]*\]|<[^<>]*>|`[^`]*`|\([^()]*\)|\{\{[^{}]*\}\}|\{[^{}]*\}"
     r"|(?<![^\W_])(?:date|signature|signed|name|title|time|decision|comments?|go|no-go)(?![^\W_]))*\Z",
     re.IGNORECASE,
 )

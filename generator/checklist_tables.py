@@ -18,7 +18,8 @@ _BOXES = {"☐", "⬜", "◻", "□", "[ ]", "[]"}
 _SYMBOLS = _BOXES | {"✓", "✔", "✅", "☑", "🗸", "☒", "❌", "✗", "✘"}
 _WEAK = {"x", "[x]"}
 # A column for the state of each row, left blank in a template: its rows are the checklist's items.
-STATUS_HEADERS = {"status", "done", "complete", "completed", "check", "checked", "verified", "tick", "ok", "state"}
+STATUS_WORDS = {"status", "done", "complete", "completed", "check", "checked", "verified", "tick", "ok", "state",
+                "satisfied", "pass", "passed", "fail", "failed", "applicable", "result", "compliant", "signed"}
 
 
 @dataclass
@@ -93,9 +94,11 @@ class TableReader:
                 if table.rows and all(mark(cell) is not None for cell in self._cells(table, c))]
 
     def _text_column(self, table: Table) -> Optional[int]:
-        """The first column that is neither row numbers nor marks; None when a column of marks comes first that
-        is not a column of empty boxes (a legend of symbols, not a checklist)."""
+        """The first column that is neither row numbers nor marks, preferring one whose cells all differ (a column
+        repeating its values is a category); None when a column of marks comes first that is not a column of
+        empty boxes (a legend of symbols, not a checklist)."""
         marks = set(self._mark_columns(table))
+        candidates = []
         for c in range(len(table.header)):
             cells = self._cells(table, c)
             if all(_is_number(cell) for cell in cells):
@@ -103,9 +106,15 @@ class TableReader:
             if c in marks:
                 if all(_VARIATION.sub("", cell.plain).strip() in _BOXES for cell in cells):
                     continue
-                return None
-            return c
-        return None
+                if not candidates:
+                    return None
+                break
+            candidates.append(c)
+        for c in candidates:
+            texts = [slugify(cell.plain) for cell in self._cells(table, c)]
+            if all(texts) and len(set(texts)) == len(texts):
+                return c
+        return candidates[0] if candidates else None
 
     def _positive_run(self, table: Table) -> list[int]:
         """Mark columns after the text column with at least one check mark, when there are two or more."""
@@ -121,9 +130,14 @@ class TableReader:
         text_col = self._text_column(table)
         if text_col is None:
             return False
-        return any(c != text_col and (_marks_items(self._cells(table, c))
-                                      or slugify(table.header[c].plain) in STATUS_HEADERS)
+        return any(c != text_col and (_marks_items(self._cells(table, c)) or self._status_column(table, c))
                    for c in self._mark_columns(table))
+
+    def _status_column(self, table: Table, col: int) -> bool:
+        """A column headed like a state (Status, Done, Passed, Not applicable) that a template leaves blank."""
+        words = set(slugify(table.header[col].plain).split("-"))
+        return bool(words & STATUS_WORDS) and all(_key(cell) in ("", "☐", "⬜", "[ ]", "[]")
+                                                  for cell in self._cells(table, col))
 
     def rows(self, table: Table) -> list[Row]:
         """The items of a checklist table, one per body row."""
