@@ -69,8 +69,12 @@ def level_id(label: str, col: int) -> str:
     return slugify(label) or f"level-{col + 1}"
 
 
+_ROW_NUMBER = re.compile(r"#?\d+[.)]?")  # dropped; other numbering (`1.2.3`, `V2.1`) is kept as a detail
+_NUMBERING = re.compile(r"#?(?:[A-Za-z]{1,4}[-.]?)?\d+(?:\.\d+)*[.)]?")
+
+
 def _is_number(cell: Text) -> bool:
-    return bool(re.fullmatch(r"#?\d+[.)]?", cell.plain.strip()))
+    return bool(_NUMBERING.fullmatch(cell.plain.strip()))
 
 
 class TableReader:
@@ -78,11 +82,18 @@ class TableReader:
 
     def __init__(self, tables: list[Table]):
         self.tables = tables
-        self.level_names: dict[str, str] = {}  # level id -> label, in order of first appearance
+        found: dict[str, str] = {}
         for table in tables:
             for col in self._positive_run(table):
                 label = table.header[col].plain.strip()
-                self.level_names.setdefault(level_id(label, col), label)
+                found.setdefault(level_id(label, col), label)
+        # In column order of their first table, so a level left blank in the first table keeps its place.
+        self.level_names: dict[str, str] = {}  # level id -> label
+        for table in tables:
+            for col in self._mark_columns(table):
+                key = level_id(table.header[col].plain.strip(), col)
+                if key in found:
+                    self.level_names.setdefault(key, found[key])
 
     @staticmethod
     def _cells(table: Table, col: int) -> list[Text]:
@@ -94,34 +105,30 @@ class TableReader:
                 if table.rows and all(mark(cell) is not None for cell in self._cells(table, c))]
 
     def _text_column(self, table: Table) -> Optional[int]:
-        """The first column that is neither row numbers nor marks, preferring one whose cells all differ (a column
-        repeating its values is a category); None when a column of marks comes first that is not a column of
-        empty boxes (a legend of symbols, not a checklist)."""
+        """The first column that is neither numbering (`1`, `1.2.3`, `V2.1`) nor marks, preferring one whose cells
+        all differ (a column repeating its values is a category); None for a legend: one column of marks (not
+        empty boxes) before the text."""
         marks = set(self._mark_columns(table))
-        candidates = []
-        for c in range(len(table.header)):
-            cells = self._cells(table, c)
-            if all(_is_number(cell) for cell in cells):
-                continue
-            if c in marks:
-                if all(_VARIATION.sub("", cell.plain).strip() in _BOXES for cell in cells):
-                    continue
-                if not candidates:
-                    return None
-                break
-            candidates.append(c)
+        candidates = [c for c in range(len(table.header)) if c not in marks
+                      and not all(_is_number(cell) for cell in self._cells(table, c))]
+        if not candidates:
+            return None
+        before = [c for c in marks if c < candidates[0]
+                  and not all(_key(cell) in _BOXES for cell in self._cells(table, c))]
+        if len(before) == 1 and len(marks) == 1:
+            return None
         for c in candidates:
             texts = [slugify(cell.plain) for cell in self._cells(table, c)]
             if all(texts) and len(set(texts)) == len(texts):
                 return c
-        return candidates[0] if candidates else None
+        return candidates[0]
 
     def _positive_run(self, table: Table) -> list[int]:
         """Mark columns after the text column with at least one check mark, when there are two or more."""
         text_col = self._text_column(table)
         if text_col is None:
             return []
-        cols = [c for c in self._mark_columns(table) if c > text_col
+        cols = [c for c in self._mark_columns(table) if c != text_col
                 and any(mark(cell) for cell in self._cells(table, c)) and _marks_items(self._cells(table, c))]
         return cols if len(cols) >= 2 else []
 
@@ -144,7 +151,7 @@ class TableReader:
         text_col = self._text_column(table)
         assert text_col is not None
         marks = set(self._mark_columns(table))
-        level_cols = {c for c in marks if c > text_col and level_id(table.header[c].plain.strip(), c) in self.level_names}
+        level_cols = {c for c in marks if c != text_col and level_id(table.header[c].plain.strip(), c) in self.level_names}
         if len(level_cols) < 2:
             level_cols = set()
         out = []
@@ -153,7 +160,7 @@ class TableReader:
             details = tuple((table.header[c].plain.strip() or f"column {c + 1}", cells[c].raw.strip())
                             for c in range(len(table.header))
                             if c != text_col and c not in marks and cells[c].raw.strip()
-                            and not (c < text_col and _is_number(cells[c])))
+                            and not _ROW_NUMBER.fullmatch(cells[c].plain.strip()))
             levels = tuple(level_id(table.header[c].plain.strip(), c) for c in sorted(level_cols)
                            if mark(cells[c])) if level_cols else None
             checked = not level_cols and any(mark(cells[c]) for c in marks if c != text_col)
