@@ -118,13 +118,22 @@ def _bold_only(inline: Token) -> bool:
 
 
 def _list_has_tasks(tokens: list[Token], start: int) -> bool:
-    """Whether the list opening at `start` holds a task item."""
+    """Whether the list opening at `start`, or a list right after it (past HTML comments), holds a task item."""
     level = tokens[start].level
-    for tok in tokens[start + 1:]:
-        if tok.level == level and tok.type.endswith("_list_close"):
-            return False
+    i = start + 1
+    while i < len(tokens):
+        tok = tokens[i]
         if tok.type == "list_item_open" and tok.meta and "checked" in tok.meta:
             return True
+        if tok.level == level and tok.type.endswith("_list_close"):
+            nxt = i + 1
+            while nxt < len(tokens) and tokens[nxt].type == "html_block" and tokens[nxt].level == level:
+                nxt += 1
+            if nxt < len(tokens) and tokens[nxt].type in ("bullet_list_open", "ordered_list_open"):
+                i = nxt + 1
+                continue
+            return False
+        i += 1
     return False
 
 
