@@ -138,8 +138,8 @@ class _Builder:
         sections = place_sections(self, headings, roots, title_index, title_text)
         checklist = Checklist(self.name, self.path, title_text.plain, sections, tuple(roles), sha256, levels)
         if not checklist.items and not blocks.too_deep:
-            hint = (" (a table holds items when a column other than the first holds check marks or empty boxes: "
-                    "✓, ☐, `[ ]`)" if blocks.tables else "")
+            hint = (" (a table holds items when a column beside its text holds check marks or empty boxes, ✓ ☐ "
+                    "`[ ]`, or is a blank Status or Done column)" if blocks.tables else "")
             self.problems.error(self.loc(1), "checklist has no items; add task items such as `- [ ] Backups tested`"
                                 + hint)
         return checklist
