@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Optional
 
+from markdown_it import MarkdownIt
 from markdown_it.common.normalize_url import normalizeLink
 from markdown_it.common.utils import normalizeReference
 from markdown_it.token import Token
@@ -70,9 +71,6 @@ def inline_text(token: Token, refs: Optional[dict] = None) -> Text:
         elif child.type == "image":
             plain_parts.append(child.content)
             id_parts.append(child.content)
-        elif child.type == "html_inline" and not child.content.startswith("<!--"):
-            # Shown as written (`<fill in>` stays in comments and messages) but, as before, not part of ids.
-            plain_parts.append(child.content)
     plain, prose, idtext = (" ".join("".join(p).split()) for p in (plain_parts, prose_parts, id_parts))
     pinned = None
     m = _PINNED.search(raw)
@@ -81,6 +79,24 @@ def inline_text(token: Token, refs: Optional[dict] = None) -> Text:
         raw = raw[: m.start()].rstrip()
         plain, prose, idtext = (_PINNED.sub("", t).rstrip() for t in (plain, prose, idtext))
     return Text(raw, plain, prose, pinned, idtext)
+
+
+_INLINE = MarkdownIt("commonmark", {"html": True})
+
+
+def as_written(raw: str) -> str:
+    """An item's text as plain text that keeps inline `<placeholders>`, for the results scaffold's comments (a
+    YAML comment, never a page: `plain` leaves raw HTML out because pages and their outlines show it)."""
+    parts: list[str] = []
+    for token in _INLINE.parseInline(raw):
+        for child in token.children or []:
+            if child.type in ("text", "code_inline", "image"):
+                parts.append(child.content)
+            elif child.type == "html_inline" and not child.content.startswith("<!--"):
+                parts.append(child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                parts.append(" ")
+    return " ".join("".join(parts).split())
 
 
 # --- reference-style links ----------------------------------------------------
