@@ -107,6 +107,8 @@ def line_role(raw: str, bare: bool = True) -> Optional[str]:
         return None
     if not any(ch.isalpha() for ch in label) or label[-1] in ".!?,;" or _FILLER.fullmatch(label):
         return None
+    if "<" in label or ">" in label or "](" in label:  # markup or a link is prose, not a role's name
+        return None
     if len(label.split()) > _MAX_ROLE_WORDS or slugify(label) in FIELD_WORDS:
         return None
     if not colon and not bare and not _ends_in_role_noun(label):
