@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -16,6 +17,7 @@ RELEASE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*\Z")
 PINNED_ID = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*\Z")
 
 
+@functools.lru_cache(maxsize=65536)  # a text is slugged once per parse stage, and per checklist version
 def slugify(text: str) -> str:
     """Lower-case words of letters and digits joined by `-`, accents and punctuation dropped, at most 64 chars."""
     decomposed = unicodedata.normalize("NFKD", text)
