@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
 from packaging.version import InvalidVersion, Version
 
 MAX_SLUG = 64
+MAX_ID = 100
+_MIN_LEAF = 24  # what an over-long id keeps of its own slug before its parents' slugs are cut too
 _APOSTROPHES = str.maketrans("", "", "'\u2019\u02bc")
 _WORD = re.compile(r"[^\W_]+")
 RELEASE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*\Z")
 PINNED_ID = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*\Z")
 
 
+@functools.lru_cache(maxsize=65536)  # a text is slugged once per parse stage, and per checklist version
 def slugify(text: str) -> str:
     """Lower-case words of letters and digits joined by `-`, accents and punctuation dropped, at most 64 chars."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -25,6 +29,30 @@ def slugify(text: str) -> str:
     cut = slug.rfind("-", 0, MAX_SLUG + 1)
     # A single word longer than the limit has no boundary to cut at.
     return slug[:cut] if cut > 0 else slug[:MAX_SLUG]
+
+
+def _cut(slug: str, size: int) -> str:
+    """A slug cut to at most `size` characters, at a `-` boundary when there is one."""
+    if len(slug) <= size:
+        return slug
+    cut = slug.rfind("-", 0, size + 1)
+    return slug[:cut] if cut > 0 else slug[:size]
+
+
+def join_id(parent: str | None, slug: str) -> str:
+    """`parent/slug`, at most MAX_ID characters: an id that fits is never changed; a longer one loses words from
+    the end of its own slug first (down to a few words), then from the longest of its parents' slugs."""
+    full = f"{parent}/{slug}" if parent else slug
+    if len(full) <= MAX_ID:
+        return full
+    segments = (parent.split("/") if parent else []) + [slug]
+    prefix = len(full) - len(slug)
+    segments[-1] = _cut(slug, max(_MIN_LEAF, MAX_ID - prefix))
+    while len("/".join(segments)) > MAX_ID:
+        longest = max(range(len(segments)), key=lambda k: (len(segments[k]), k))
+        over = len("/".join(segments)) - MAX_ID
+        segments[longest] = _cut(segments[longest], max(1, len(segments[longest]) - over))
+    return "/".join(s for s in segments if s)
 
 
 def version_key(name: str) -> tuple:

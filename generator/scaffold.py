@@ -10,6 +10,7 @@ from typing import Optional
 import yaml
 
 from generator.checklist import load_checklist
+from generator.checklist_text import as_written
 from generator.errors import InputError, Location, Problem, Problems, UsageError, display_path
 from generator.ids import release_name_problem
 from generator.merge import evaluate
@@ -124,7 +125,12 @@ def create_results(root: Path, release: str, checklist_name: Optional[str], from
     for section in c.sections:
         lines = []
         for item in c.items_under(section.id):
-            comment = item.plain + (f" (criterion {item.criterion.text}: give value)" if item.criterion else "")
+            # As written, with inline `<placeholders>` and code, so the comment reads like the checklist.
+            comment = as_written(item.text) + (f" (criterion {item.criterion.text}: give value)" if item.criterion
+                                               else "")
+            if item.levels is not None:
+                labels = [level.label for level in c.levels if level.id in item.levels]
+                comment += f" (required at {', '.join(labels)})" if labels else " (required at no level)"
             lines.append(Line(item.id, _carried(item, previous), comment))
         sections.append((section, lines))
     # Editors complete ids and flag mistakes from a saved schema (`readiness schema`), when there is one.
