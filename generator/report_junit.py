@@ -134,7 +134,7 @@ def parse_junit(path: Path, shown: str) -> JUnitSummary:
 
 
 def _count(path: Path, shown: str) -> _Count:
-    """The test cases of one report, counted as parse_junit describes.
+    """The counts of one report file.
 
     A test case counts as an error if it holds `<error>`, else as a failure if it holds `<failure>`, else
     as skipped if it holds `<skipped>`; `<flakyFailure>` and `<rerunFailure>` (Surefire's reruns) do not
