@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,13 +17,13 @@ from generator.cache import Cache
 from generator.cache import key as cache_key
 from generator.checklist import load_checklist, parse_checklist
 from generator.errors import InputError, Location, Problem, Problems, display_path
-from generator.ids import release_name_problem
+from generator.ids import name_problem
 from generator.merge import evaluate, release_order
 from generator.model import Checklist, Evaluation, Release
 from generator.parallel import parallel_map
 from generator.provenance import ChecklistRevision, History, Repository
-from generator.results import _parse, _Reader, _Scalar, _Seq, plain_data, read_results_bytes, signoff_lines
-from generator.source import MAX_INPUT_BYTES
+from generator.results import _parse, _Reader, _Scalar, _Seq, plain_data, signoff_lines
+from generator.source import MAX_INPUT_BYTES, kind_of, not_regular_message, read_input, read_regular
 
 CONFIG_FILE = "readiness.yml"
 CONFIG_KEYS = ("site_name", "site_description", "site_url", "repo_url", "copyright", "audit")
@@ -139,10 +141,12 @@ def load_config(root: Path, problems: Problems) -> dict:
     """readiness.yml: optional site settings; unknown keys and markup characters are errors."""
     config = {"site_name": DEFAULT_SITE_NAME}
     path = root / CONFIG_FILE
-    if not path.exists():
+    if not os.path.lexists(path):  # a link, even a dangling one, is refused rather than ignored
         return config
-    read = read_results_bytes(path, CONFIG_FILE, problems)
-    if read is None:
+    try:
+        read = read_input(path, CONFIG_FILE, "settings")
+    except InputError as exc:
+        problems.extend(exc.problems)
         return config
     node = _parse(read[0], CONFIG_FILE, problems)
     if node is None:
@@ -196,9 +200,9 @@ def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
 
     checklists: dict[str, Checklist] = {}
     broken: set[str] = set()
-    checklist_dir = root / "checklists"
-    sources = sorted(checklist_dir.glob("*.md")) if checklist_dir.is_dir() else []
-    if not sources:
+    refused = len(problems.errors)
+    sources = _checklist_sources(root, problems, broken)
+    if not sources and len(problems.errors) == refused:
         problems.error(Location("checklists/"), "no checklist found; add one such as checklists/production.md")
     for path in sources:
         shown = display_path(path, root)
@@ -214,23 +218,23 @@ def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
     history = History(root)
     releases: list[Release] = []
     folders = _result_folders(root, problems)
-    files = [p for _, folder in folders for p in sorted(folder.iterdir())]
+    files = [p for _, _, entries in folders for p, st in entries if p.suffix == ".yaml" and stat.S_ISREG(st.st_mode)]
     # Each results file is checked against the checklist as it was when the file was last committed.
-    last_commit = {p: _last_commit(history, display_path(p, root)) for p in files if p.suffix == ".yaml"}
+    last_commit = {p: _last_commit(history, display_path(p, root)) for p in files}
     at_commit = _versions(history, checklists, {sha for sha in last_commit.values() if sha}, problems)
     versions: dict[str, Checklist] = {}
     histories: dict = {}
     # File checks first, in order; then the files are loaded (in parallel when there are many); then
     # everything is put together in the same order, so problems and pages do not depend on the workers.
     slots: list = []  # per file: a list of problems found before loading, or a _ResultsFile to load
-    for product, folder in folders:
-        entries = sorted(folder.iterdir())
+    for product, folder, entries in folders:
         by_folded: dict[str, str] = {}
-        stems = {p.stem.casefold(): display_path(p, root) for p in entries if p.suffix == ".yaml"}
-        for path in entries:
-            shown = display_path(path, root)
+        where = display_path(folder, root)
+        stems = {p.stem.casefold(): f"{where}/{p.name}" for p, _ in entries if p.suffix == ".yaml"}
+        for path, st in entries:
+            shown = f"{where}/{path.name}"  # not display_path: that would follow a link to where it points
             local = Problems()
-            if not _is_results_file(path, shown, root, product, local):
+            if not _is_results_file(path, st, shown, product, local):
                 slots.append(local.items)
                 continue
             folded = path.stem.casefold()
@@ -274,10 +278,8 @@ class _ResultsFile:
     def cache_entry(self) -> Optional[str]:
         """The file's cache key (its bytes, path and checklists), or None when it cannot be read as one."""
         try:
-            data = self.path.read_bytes() if self.path.stat().st_size <= MAX_INPUT_BYTES else None
-        except OSError:
-            return None
-        if data is None:
+            data = read_regular(self.path, self.shown, MAX_INPUT_BYTES, "")
+        except InputError:  # loading it reports why
             return None
         checklists = tuple((name, self.view[name].sha256) for name in self.view)
         return cache_key("release", self.shown, self.product, hashlib.sha256(data).hexdigest(), checklists,
@@ -312,44 +314,123 @@ def _load_releases(files: list[_ResultsFile], cache: Optional[Cache]) -> list[tu
     return done
 
 
-def _result_folders(root: Path, problems: Problems) -> list[tuple[str, Path]]:
-    """`results/` itself (product "") and one folder per product, `results/<product>/`."""
-    results_dir = root / "results"
-    if not results_dir.is_dir():
+Listing = list[tuple[Path, os.stat_result]]
+
+
+def _listing(folder: Path) -> Listing:
+    """A folder's entries by name, each with what it is itself (links not followed)."""
+    out = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            try:
+                out.append((Path(entry.path), entry.stat(follow_symlinks=False)))
+            except OSError:  # gone since the folder was read
+                continue
+    return sorted(out, key=lambda e: e[0].name)
+
+
+def _input_folder(root: Path, rel: str, problems: Problems) -> bool:
+    """Whether `root/rel` is a folder to read: a real folder, not a link to one (an error) or missing."""
+    try:
+        st = os.lstat(root / rel)
+    except OSError:
+        return False
+    if stat.S_ISLNK(st.st_mode):
+        problems.error(Location(rel), not_regular_message("a symbolic link"))
+        return False
+    return stat.S_ISDIR(st.st_mode)
+
+
+def _checklist_sources(root: Path, problems: Problems, broken: set[str]) -> list[Path]:
+    """checklists/*.md that are regular files with a valid name; every other .md is an error (added to
+    `broken`, so results files naming it are not also told it does not exist)."""
+    if not _input_folder(root, "checklists", problems):
         return []
-    folders = [("", results_dir)]
-    for path in sorted(results_dir.iterdir()):
-        if not path.is_dir() or path.name.startswith("."):
+    sources: list[Path] = []
+    by_folded: dict[str, str] = {}
+    for path, st in _listing(root / "checklists"):
+        if path.suffix != ".md":
             continue
-        bad = release_name_problem(path.name)
+        shown = f"checklists/{path.name}"
+        kind = kind_of(st.st_mode)
+        bad = not_regular_message(kind, "checklists") if kind else name_problem(path.stem, "checklist")
         if bad:
-            problems.error(Location(display_path(path, root)),
-                           f"product folder: {bad.replace('release name', 'name')}; rename the folder")
+            problems.error(Location(shown), bad if kind else f"file name `{path.name}`: {bad}; rename the file")
+            broken.add(path.stem)
             continue
-        folders.append((path.name, path))
+        folded = path.stem.casefold()
+        if folded in by_folded:
+            problems.error(Location(shown), f"checklist `{path.stem}` differs only in case from "
+                           f"{by_folded[folded]}; rename one of them")
+            broken.add(path.stem)
+            continue
+        by_folded[folded] = shown
+        sources.append(path)
+    return sources
+
+
+def _result_folders(root: Path, problems: Problems) -> list[tuple[str, Path, Listing]]:
+    """`results/` itself (product "") and one folder per product, `results/<product>/`, each with its entries.
+    Product names follow the name rule; a folder named like a results file is an error, not a product."""
+    if not _input_folder(root, "results", problems):
+        return []
+    top = _listing(root / "results")
+    folders = [("", root / "results", top)]
+    by_folded: dict[str, str] = {}
+    for path, st in top:
+        if not stat.S_ISDIR(st.st_mode) or path.name.startswith("."):
+            continue
+        shown = f"results/{path.name}"
+        if path.suffix.lower() in (".yaml", ".yml"):
+            problems.error(Location(shown), "is a folder, not a results file; remove it, or rename it if it is a "
+                           "product folder (product names do not end in .yaml)")
+            continue
+        bad = name_problem(path.name, "product")
+        if bad:
+            problems.error(Location(shown), f"product folder: {bad.replace('product name', 'name')}; rename the folder")
+            continue
+        folded = path.name.casefold()
+        if folded in by_folded:
+            problems.error(Location(shown), f"product `{path.name}` differs only in case from "
+                           f"{by_folded[folded]}; rename one of them")
+            continue
+        by_folded[folded] = shown
+        folders.append((path.name, path, _listing(path)))
     return folders
 
 
-def _is_results_file(path: Path, shown: str, root: Path, product: str, problems: Problems) -> bool:
-    """Whether to read a file of a results folder; stray YAML spellings are errors, not silently skipped."""
+def _is_results_file(path: Path, st: os.stat_result, shown: str, product: str, problems: Problems) -> bool:
+    """Whether to read an entry of a results folder: a regular file ending in .yaml. Stray YAML spellings,
+    links, pipes, sockets and devices are errors, not silently skipped (a skipped file changes a verdict)."""
     suffix = path.suffix.lower()
     if path.name.startswith("."):
         if suffix in (".yaml", ".yml"):
             problems.warning(Location(shown), "hidden file is not read; rename it if it holds a release")
         return False
-    if path.is_dir():
-        if product:  # results/<product>/<folder>: one level of products only
-            problems.warning(Location(shown), "folders inside a product folder are not read")
+    kind = kind_of(st.st_mode)
+    if kind == "a symbolic link":
+        problems.error(Location(shown), not_regular_message(kind, "results files"))
         return False
+    if stat.S_ISDIR(st.st_mode):
+        if product and suffix in (".yaml", ".yml"):
+            problems.error(Location(shown), "is a folder, not a results file; remove it or rename it")
+        elif product:  # results/<product>/<folder>: one level of products only
+            problems.warning(Location(shown), "folders inside a product folder are not read")
+        return False  # in results/ itself: a product folder, read by _result_folders
     if suffix in (".yaml", ".yml") and path.suffix != ".yaml":
         target = path.with_suffix(".yaml")
-        if target.exists():
-            problems.error(Location(shown), f"results files end in .yaml, and {display_path(target, root)} "
-                           "already exists; merge the two and delete this one")
+        if os.path.lexists(target):
+            problems.error(Location(shown), f"results files end in .yaml, and {shown.rsplit('/', 1)[0]}/"
+                           f"{target.name} already exists; merge the two and delete this one")
         else:
             problems.error(Location(shown), f"results files end in .yaml; rename it to {target.name}")
         return False
-    return suffix == ".yaml"
+    if suffix != ".yaml":
+        return False
+    if kind is not None:
+        problems.error(Location(shown), not_regular_message(kind, "results files"))
+        return False
+    return True
 
 
 def _edits_after_signoff(history: History, histories: dict, paths: dict, root: Path) -> dict:
