@@ -15,12 +15,13 @@ from typing import Optional
 
 from generator.cache import Cache
 from generator.cache import key as cache_key
+from generator.cachecodec import LOADED
 from generator.checklist import load_checklist, parse_checklist
 from generator.errors import InputError, Location, Problem, Problems, display_path
 from generator.ids import name_problem
 from generator.merge import evaluate, release_order
 from generator.model import Checklist, Evaluation, Release
-from generator.parallel import parallel_map
+from generator.parallel import WorkerLost, parallel_map
 from generator.provenance import ChecklistRevision, History, Repository
 from generator.results import _parse, _Reader, _Scalar, _Seq, plain_data, signoff_lines
 from generator.source import MAX_INPUT_BYTES, kind_of, not_regular_message, read_input, read_regular
@@ -299,18 +300,25 @@ def _load_releases(files: list[_ResultsFile], cache: Optional[Cache]) -> list[tu
     done: list = [None] * len(files)
     entries: list[Optional[str]] = [None] * len(files)
     todo = []
+    use = cache is not None and cache.usable
     for i, f in enumerate(files):
-        entries[i] = f.cache_entry() if cache is not None else None
-        hit = cache.get(entries[i]) if entries[i] else None
+        entries[i] = f.cache_entry() if use else None
+        hit = cache.get(entries[i], LOADED) if entries[i] else None
         if hit is not None:
             done[i] = (hit[0], list(hit[1]))
         else:
             todo.append(i)
-    for i, result in zip(todo, parallel_map(_ResultsFile.load, [files[i] for i in todo])):
+    try:
+        results = parallel_map(_ResultsFile.load, [files[i] for i in todo])
+    except WorkerLost:
+        raise InputError([Problem(Location("results/"), "a process loading results files ended abruptly (killed, "
+                                  "or out of memory); build again, or with READINESS_JOBS=1 to load them in one "
+                                  "process")]) from None
+    for i, result in zip(todo, results):
         done[i] = result
         release, found = result
         if entries[i] and release is not None and not any(p.is_error for p in found):
-            cache.put(entries[i], (release, tuple(found)))
+            cache.put(entries[i], (release, tuple(found)), LOADED)
     return done
 
 

@@ -36,6 +36,7 @@ from ruamel.yaml.tokens import CommentToken
 
 from generator.errors import InputError, Location, Problem, Problems, UsageError
 from generator.model import Checklist, Entry, Item, Release
+from generator.source import read_regular
 from generator.results import (TOP_KEYS, UNIT_FACTORS, _Scalar, _suggest_id, _yaml11_type, did_you_mean, load_release,
                                 plain_data)
 
@@ -55,18 +56,13 @@ def _plural(n: int, word: str, plural: Optional[str] = None) -> str:
 
 
 def _read_report(path: Path, shown: str) -> bytes:
-    """A report's bytes; a missing, unreadable or oversized file is an error at `shown:1:1`."""
-    try:
-        if path.is_dir():
-            raise _fail(shown, "is a directory; give the report file")
-        size = path.stat().st_size
-        if size > MAX_REPORT_BYTES:
-            raise _fail(shown, f"report is {size:,} bytes, over the {MAX_REPORT_BYTES // 2**20} MB limit")
-        return path.read_bytes()
-    except FileNotFoundError:
+    """A report's bytes; a missing or oversized file, a link, a pipe or a device is an error at `shown:1:1`
+    (read as inputs are: a report may be a file a pull request added, and a pipe would block)."""
+    if not os.path.lexists(path):
         raise _fail(shown, "no such report file")
-    except OSError as exc:
-        raise _fail(shown, f"cannot read the report: {exc.strerror or exc}")
+    if path.is_dir() and not path.is_symlink():
+        raise _fail(shown, "is a directory; give the report file")
+    return read_regular(path, shown, MAX_REPORT_BYTES, "reports are the output of one run", "reports")
 
 
 def _read_json(path: Path, shown: str) -> object:

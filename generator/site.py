@@ -13,7 +13,6 @@ import logging
 import os
 import shutil
 import stat
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
@@ -21,6 +20,7 @@ from typing import Callable, Iterable, Iterator, Optional
 import yaml
 
 from generator import hookstate
+from generator.builddir import MARKER, build_folder, check_site_dir, publish, remove_stale, write_failure
 from generator.cache import Cache, _Writer, encode
 from generator.cache import key as cache_key
 from generator.errors import InputError, Location, Problem
@@ -32,7 +32,6 @@ ASSETS = Path(__file__).parent / "assets"
 OVERRIDES = Path(__file__).parent / "overrides"  # theme partials readiness changes (accessibility)
 HOOKS = Path(__file__).parent / "mkdocs_hooks.py"
 SHIM = "assets/javascripts/iframe-worker/shim.js"
-MARKER = ".readiness-site"  # marks a directory as a site readiness built, so it may be replaced
 MANIFEST = "manifest.json"
 
 
@@ -311,30 +310,20 @@ def run_mkdocs(config_file: Path) -> None:
     from mkdocs.config import load_config
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    work = str(config_file.parent) + os.sep
+
+    def failed(messages: list[str]) -> InputError:
+        # Paths in the build folder mean nothing to the reader (and it is gone): they are shown from inside it.
+        return InputError([Problem(Location("mkdocs"), f"mkdocs build failed: {m.replace(work, '')}") for m in messages])
+
     with _mkdocs_logging() as collected:
         try:
             cfg = load_config(config_file=str(config_file), strict=True)
             build(cfg)
         except (exceptions.MkDocsException, exceptions.Abort) as exc:
-            messages = collected.messages or [str(exc)]
-            raise InputError([Problem(Location("mkdocs"), f"mkdocs build failed: {m}") for m in messages])
+            raise failed(collected.messages or [str(exc)])
     if collected.messages:
-        raise InputError([Problem(Location("mkdocs"), f"mkdocs build failed: {m}") for m in collected.messages])
-
-
-def check_site_dir(site_dir: Path, root: Path) -> None:
-    """Refuse a site directory that would replace inputs or a folder readiness did not build."""
-    resolved, root_r = site_dir.resolve(), root.resolve()
-    protected = [root_r, root_r / "results", root_r / "checklists"]
-    if any(resolved == p or p.is_relative_to(resolved) for p in protected) or resolved == Path(resolved.anchor):
-        raise InputError([Problem(Location(str(site_dir)), "refusing to build into this directory: it holds the "
-                                  "inputs; choose another with -d")])
-    if resolved.exists():
-        if not resolved.is_dir():
-            raise InputError([Problem(Location(str(site_dir)), "exists and is not a directory; choose another with -d")])
-        if any(resolved.iterdir()) and not (resolved / MARKER).exists():
-            raise InputError([Problem(Location(str(site_dir)), "exists and was not built by readiness; "
-                                      "remove it or choose another directory with -d")])
+        raise failed(collected.messages)
 
 
 def input_files(root: Path) -> list[Path]:
@@ -398,45 +387,53 @@ def build_site(site: SiteData, site_dir: Path, root: Path,
     """Generate, build with mkdocs into a temporary directory beside `site_dir`, then swap it in."""
     step = step or (lambda _msg: None)
     check_site_dir(site_dir, root)
-    site_dir = site_dir.resolve()
-    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    shown, site_dir = site_dir, site_dir.resolve()
     store = cache.writer() if cache is not None else None
     try:
-        with tempfile.TemporaryDirectory(prefix=".readiness-build-", dir=site_dir.parent) as tmp:
-            work = Path(tmp)
-            docs, out, static = work / "docs", work / "site", work / "static"
-            step("rendering pages")
-            config = mkdocs_config(site, docs, out)
-            state = None
-            if cache is not None:
-                state = hookstate.BuildState(theme_key(config), cache, store, previous=PreviousSite(site_dir, cache))
-            count = write_docs(site, docs, cache, static, store, state)
-            config_file = work / "mkdocs.yml"
-            config_file.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
-            step("running mkdocs build")
-            epoch = build_epoch(site)
-            hookstate.current = state
-            try:
-                with _source_date(epoch):
-                    run_mkdocs(config_file)
-            finally:
-                hookstate.current = None
-            _move_into(static, out)
-            if state is not None:
-                state.previous.place(out, store)
-            (out / MARKER).write_text("built by readiness; `readiness build` may replace this directory\n",
-                                      encoding="utf-8")
-            known = state.previous.digests if state is not None else None
-            (out / MANIFEST).write_text(json.dumps(manifest(site, root, out, epoch, known), indent=2) + "\n",
-                                        encoding="utf-8")
-            step("publishing")
-            if site_dir.exists():
-                site_dir.rename(work / "previous")
-            out.rename(site_dir)
+        site_dir.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(site_dir.parent)
+        with build_folder(site_dir.parent) as work:
+            count = _build_in(work, site, site_dir, root, step, cache, store)
+    except OSError as exc:  # a full disk, a folder that cannot be written: the old site stays
+        if store is not None:
+            store.close(commit=False)
+        raise write_failure(shown, exc) from None
     except BaseException:
         if store is not None:
             store.close(commit=False)
         raise
     if store is not None:
         store.close()
+    return count
+
+
+def _build_in(work: Path, site: SiteData, site_dir: Path, root: Path, step: Callable[[str], None],
+              cache: Optional[Cache], store: Optional[_Writer]) -> int:
+    """The build itself, in the build folder `work`; ends with the new site swapped in."""
+    docs, out, static = work / "docs", work / "site", work / "static"
+    step("rendering pages")
+    config = mkdocs_config(site, docs, out)
+    state = None
+    if cache is not None:
+        state = hookstate.BuildState(theme_key(config), cache, store, previous=PreviousSite(site_dir, cache))
+    count = write_docs(site, docs, cache, static, store, state)
+    config_file = work / "mkdocs.yml"
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    step("running mkdocs build")
+    epoch = build_epoch(site)
+    hookstate.current = state
+    try:
+        with _source_date(epoch):
+            run_mkdocs(config_file)
+    finally:
+        hookstate.current = None
+    _move_into(static, out)
+    if state is not None:
+        state.previous.place(out, store)
+    (out / MARKER).write_text("built by readiness; `readiness build` may replace this directory\n", encoding="utf-8")
+    known = state.previous.digests if state is not None else None
+    (out / MANIFEST).write_text(json.dumps(manifest(site, root, out, epoch, known), indent=2) + "\n",
+                                encoding="utf-8")
+    step("publishing")
+    publish(out, site_dir, work)
     return count
