@@ -72,6 +72,11 @@ def cache_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "readiness"
 
 
+def cache_path(root: Path, directory: Optional[Path] = None) -> Path:
+    """The cache file of the project at `root`: one per project directory, in the cache folder."""
+    return (directory or cache_dir()) / f"{hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:24]}.sqlite3"
+
+
 def encode(value: str) -> bytes:
     """Text as stored (pages and exports, most of the cache): UTF-8, compressed."""
     return _TEXT + zlib.compress(value.encode("utf-8", "surrogatepass"), 1)
@@ -131,7 +136,7 @@ class Cache:
     """Entries of one project: read during a build, written only by the build stage (see site.py)."""
 
     def __init__(self, root: Path, directory: Optional[Path] = None):
-        self.path = (directory or cache_dir()) / f"{hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:24]}.sqlite3"
+        self.path = cache_path(root, directory)
         self._db: Optional[sqlite3.Connection] = None
         self._used: set[str] = set()
         self._pending: dict[str, tuple[Any, Shape]] = {}  # loaded releases, stored when the writer closes
@@ -271,6 +276,7 @@ class _Writer:
         self.cache = cache
         self.queue: queue.Queue = queue.Queue(maxsize=64)  # bounded: pages wait here, not pile up in memory
         self.progress = 0  # items the thread has taken; the build gives up waiting when it stops moving
+        self.current = self.orphan = None  # the item the thread is on; the one it was on when it died
         self.thread: Optional[threading.Thread] = threading.Thread(target=self._run, name="readiness-cache",
                                                                      daemon=True)
         self.thread.start()
@@ -349,7 +355,8 @@ class _Writer:
             return
         while True:
             try:
-                entry, value, _, keep, _ = self.queue.get_nowait()
+                orphan, self.orphan = self.orphan, None
+                entry, value, _, keep, _ = orphan or self.queue.get_nowait()
             except queue.Empty:
                 return
             if entry is self._SYNC:
@@ -360,11 +367,18 @@ class _Writer:
     def _run(self) -> None:
         self.db = None
         try:
+            self._serve()
+        except BaseException as exc:  # even what is no error ends only this thread: the build does without it
+            self.db = self._abandon(self.db, f"the cache writer stopped ({type(exc).__name__})")
+            self.orphan = self.current  # what it was doing is done by _drain
+
+    def _serve(self) -> None:
+        try:
             self.db = self._open()
         except Exception as exc:  # whatever it is, the build goes on without storing
             self.db = self._abandon(None, f"the cache cannot be opened ({exc!r})")
         while True:
-            item = self.queue.get()
+            item = self.current = self.queue.get()
             self.progress += 1
             try:
                 if not self._store(*item):
@@ -480,6 +494,6 @@ class NoCache(Cache):
 
     def writer(self) -> "_Writer":
         writer = _Writer.__new__(_Writer)
-        writer.cache, writer.thread, writer.progress = self, None, 0
+        writer.cache, writer.thread, writer.progress, writer.current, writer.orphan = self, None, 0, None, None
         writer.queue = queue.Queue()
         return writer

@@ -25,14 +25,13 @@ from generator.cache import Cache, _Writer, encode
 from generator.cache import key as cache_key
 from generator.errors import InputError, Location, Problem
 from generator.pages import PRERENDERED, Output, SiteData, nav, site_outputs
-from generator.project import CONFIG_FILE
 from generator.render import render
+from generator.verify import MANIFEST, file_digest, input_files
 
 ASSETS = Path(__file__).parent / "assets"
 OVERRIDES = Path(__file__).parent / "overrides"  # theme partials readiness changes (accessibility)
 HOOKS = Path(__file__).parent / "mkdocs_hooks.py"
 SHIM = "assets/javascripts/iframe-worker/shim.js"
-MANIFEST = "manifest.json"
 
 
 def mkdocs_config(site: SiteData, docs_dir: Path, site_dir: Path) -> dict:
@@ -326,15 +325,8 @@ def run_mkdocs(config_file: Path) -> None:
         raise failed(collected.messages)
 
 
-def input_files(root: Path) -> list[Path]:
-    """The files a site is built from: settings, checklists and results."""
-    files = [root / CONFIG_FILE] if (root / CONFIG_FILE).is_file() else []
-    files += sorted((root / "checklists").glob("*.md")) if (root / "checklists").is_dir() else []
-    files += sorted((root / "results").glob("*.yaml")) if (root / "results").is_dir() else []
-    return files
-
-
 def sha256_file(path: Path) -> str:
+    """SHA-256 of a file the build itself wrote."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -352,7 +344,7 @@ def manifest(site: SiteData, root: Path, out: Path, build_epoch: Optional[int],
         "generator": f"readiness {site.version}",
         "git_commit": site.repository.head,
         "build_date": dt.datetime.fromtimestamp(build_epoch, dt.timezone.utc).isoformat() if build_epoch else None,
-        "inputs": {p.relative_to(root).as_posix(): sha256_file(p) for p in input_files(root)},
+        "inputs": {p.relative_to(root).as_posix(): file_digest(p) for p in input_files(root)},
         "outputs": outputs,
     }
 

@@ -11,19 +11,31 @@ behind.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
+import signal
 import socket
 import stat
+import subprocess
+import sys
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 import pytest
+from click.testing import CliRunner
 
+from generator import results as results_module
+from generator.builddir import build_folder
+from generator.cli import cli
+
+from conftest import FIXTURES, ROOT
 from test_hostile import (  # noqa: F401 - fixtures are used by name
     Run, assert_clean_exit, changed, clean_site, hostile, invoke, stray_build_dirs)
+from test_record import REPORTS, UNIT, root  # noqa: F401 - `root` is a fixture
 
 R = "results/1.0.0.yaml"
 LINK = ("is a symbolic link; readiness follows no links (one can point outside the repository): replace it with "
@@ -264,3 +276,269 @@ NAMES = {
 def test_one_name_rule_for_every_name(hostile, case):
     files, expected = NAMES[case]
     refused(hostile(files), expected)
+
+
+# --- reports given to `record` are read as inputs are ----------------------------------------------------
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: os.mkfifo(p), not_regular("a named pipe (FIFO)", "reports")),
+    (lambda p: p.symlink_to(REPORTS / "junit-pass.xml"), LINK),
+], ids=["fifo", "link"])
+def test_record_refuses_a_report_that_is_not_a_regular_file(root, make, message):
+    report = root / "junit.xml"
+    make(report)
+    before = tree(root)
+    with unblocking_fifos(root) as blocked:
+        result = CliRunner().invoke(cli, ["record", "2.5.0", "--junit", str(report), "--item", UNIT,
+                                          "--root", str(root)])
+    assert blocked == []
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert [line for line in result.output.splitlines() if ":1:1: " in line] == [f"{report}:1:1: {message}"]
+    assert changed(before, tree(root)) == []
+
+
+# --- the build: a killed worker, the site directory, build folders, a full disk ---------------------------
+
+
+def test_a_killed_loader_worker_is_one_line(hostile, monkeypatch):
+    template = (FIXTURES / "project" / "results" / "1.1.0.yaml").read_text()
+    project = hostile({f"results/5.{n}.0.yaml": template.replace('"1.1.0"', f'"5.{n}.0"') for n in range(60)})
+    parent, real = os.getpid(), results_module.load_release
+
+    def dies_in_a_worker(path, *args, **kwargs):
+        if os.getpid() != parent and path.name == "5.30.0.yaml":
+            os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(results_module, "load_release", dies_in_a_worker)
+    monkeypatch.setenv("READINESS_JOBS", "2")
+    refused(project, ["results/:1:1: a process loading results files ended abruptly (killed, or out of memory); "
+                      "build again, or with READINESS_JOBS=1 to load them in one process"])
+
+
+def _link(project: Path, rel: str, destination: Path) -> None:
+    path = project / rel
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    path.symlink_to(os.path.relpath(destination, path.parent))
+
+
+def test_a_committed_site_link_is_refused_and_what_it_points_to_is_kept(hostile, clean_site, tmp_path):
+    elsewhere = tmp_path / "elsewhere"  # another readiness site: the build could replace it
+    shutil.copytree(clean_site, elsewhere)
+    project = hostile({})
+    _link(project, "site", elsewhere)
+    outside, before = tree(elsewhere), tree(project)
+    assert_clean_exit(invoke("check", "--root", str(project)), 0)  # check does not look at the site
+    run = invoke("build", "--root", str(project))
+    assert_clean_exit(run, 1)
+    assert run.problems == [f"{project}/site:1:1: `site` is a symbolic link; readiness never builds through a link "
+                            "(one in the repository may point anywhere): remove it, or choose a real directory with -d"]
+    assert tree(elsewhere) == outside and changed(before, tree(project)) == []
+    assert stray_build_dirs(project) == [] and list(tmp_path.glob(".readiness-build-*")) == []
+
+
+def test_a_site_directory_under_a_linked_folder_of_the_repository_is_refused(project, tmp_path):
+    target = tmp_path / "outside"
+    target.mkdir()
+    (project / "public").symlink_to(target)
+    run = invoke("build", "--root", str(project), "-d", str(project / "public" / "site"))
+    assert_clean_exit(run, 1)
+    assert run.problems == [f"{project}/public/site:1:1: `public` is a symbolic link; readiness never builds through "
+                            "a link (one in the repository may point anywhere): remove it, or choose a real directory "
+                            "with -d"]
+    assert list(target.iterdir()) == []
+
+
+def test_a_killed_build_leaves_a_build_folder_the_next_build_removes(project):
+    env = dict(os.environ)
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "build", "--root", str(project)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not list(project.glob(".readiness-build-*/docs")):
+        assert proc.poll() is None, "the build ended before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    proc.kill()
+    proc.wait()
+    left = list(project.glob(".readiness-build-*"))
+    assert len(left) == 1
+    # A folder of that name that no build made (committed, say) is not the build's to remove.
+    planted = project / ".readiness-build-planted"
+    planted.mkdir()
+    (planted / ".readiness-build").write_text(f"{planted.stat().st_dev}:1\n")
+    run = invoke("build", "--root", str(project))
+    assert_clean_exit(run, 0)
+    assert list(project.glob(".readiness-build-*")) == [planted]
+    assert (project / "site" / "index.html").is_file()
+
+
+def test_a_build_folder_in_use_is_not_removed(project):
+    with build_folder(project) as work:  # as a build running now holds it
+        assert_clean_exit(invoke("build", "--root", str(project)), 0)
+        assert work.is_dir() and (work / ".readiness-build").is_file()
+    assert stray_build_dirs(project) == []
+
+
+FULL_DISK_DRIVER = r"""
+import hashlib, json, os, subprocess, sys
+mnt, project, report = sys.argv[1:4]
+site = os.path.join(mnt, "site")
+
+def build():
+    run = subprocess.run([sys.executable, "-m", "generator", "build", "--root", project, "-d", site],
+                         capture_output=True, text=True, timeout=300)
+    return {"code": run.returncode, "lines": (run.stdout + run.stderr).splitlines()}
+
+def snapshot():
+    out = {}
+    for folder, _, files in os.walk(site):
+        for name in files:
+            path = os.path.join(folder, name)
+            out[os.path.relpath(path, site)] = hashlib.sha256(open(path, "rb").read()).hexdigest()
+    return out
+
+first = build()
+before = snapshot()
+with open(os.path.join(project, "results", "1.0.0.yaml"), "a") as fh:
+    fh.write("# edited\n")
+try:
+    with open(os.path.join(mnt, "filler"), "wb") as fh:
+        while True:
+            fh.write(b"\0" * 65536)
+            fh.flush()
+except OSError:
+    pass
+second = build()
+strays = sorted(n for n in os.listdir(mnt) if n.startswith(".readiness-build-"))
+json.dump({"first": first, "second": second, "same": snapshot() == before, "strays": strays}, open(report, "w"))
+"""
+
+
+def _private_tmpfs_works() -> bool:
+    try:
+        return subprocess.run(["unshare", "-rm", "true"], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+@pytest.mark.slow
+def test_a_full_disk_is_one_line_and_the_site_stays(project, tmp_path):
+    """A real full disk: a small tmpfs mounted in a private mount namespace (no privileges needed)."""
+    if not _private_tmpfs_works():
+        pytest.skip("this system does not allow private mount namespaces (unshare -rm)")
+    mnt, driver, report = tmp_path / "small", tmp_path / "driver.py", tmp_path / "report.json"
+    mnt.mkdir()
+    driver.write_text(FULL_DISK_DRIVER)
+    script = 'mount -t tmpfs -o size=12m none "$1" && cd "$5" && exec "$2" "$3" "$1" "$4" "$6"'
+    subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", str(mnt), sys.executable, str(driver), str(project),
+                    str(ROOT), str(report)], check=True, timeout=600, env=dict(os.environ))
+    result = json.loads(report.read_text())
+    assert result["first"]["code"] == 0, result["first"]["lines"]
+    second = result["second"]
+    assert second["code"] == 1 and not any("Traceback" in line for line in second["lines"]), second["lines"]
+    assert [line for line in second["lines"] if ":1:1: " in line] == [
+        f"{mnt}/site:1:1: no space left on the device (the new site is built beside the old one, so a build needs "
+        "room for both); the site there is unchanged: free some space or fix the folder, then build again"]
+    assert not any(".readiness-build-" in line for line in second["lines"])
+    assert result["same"] and result["strays"] == []
+
+
+# --- serve: an address it cannot serve on is a usage error before anything is built -----------------------
+
+
+def _listening() -> socket.socket:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+    return sock
+
+
+ADDRESS = "expected HOST:PORT with a port from 1 to 65535, e.g. 127.0.0.1:8000"
+
+
+@pytest.mark.parametrize("address, message", [
+    ("localhost", f"`localhost`: {ADDRESS}"),
+    ("127.0.0.1:http", f"`127.0.0.1:http`: {ADDRESS}"),
+    ("127.0.0.1:0", f"`127.0.0.1:0`: {ADDRESS}"),
+    ("127.0.0.1:65536", f"`127.0.0.1:65536`: {ADDRESS}"),
+    ("127.0.0.1:8000\n--x", f"`127.0.0.1:8000\\x0a--x`: {ADDRESS}"),
+    ("-1", f"`-1`: {ADDRESS}"),
+    ("192.0.2.1:8000", "`192.0.2.1:8000`: cannot serve there (Cannot assign requested address)"),
+    ("in-use", "`127.0.0.1:{port}`: cannot serve there (Address already in use)"),
+], ids=["no-port", "named-port", "port-0", "port-too-big", "newline", "negative", "not-this-machine", "in-use"])
+def test_serve_refuses_an_address_it_cannot_serve_on(project, address, message):
+    with _listening() as busy:
+        port = busy.getsockname()[1]
+        if address == "in-use":
+            address = f"127.0.0.1:{port}"
+        before = tree(project)
+        run = invoke("serve", "--root", str(project), "-a", address)
+    assert_clean_exit(run, 2)
+    assert run.output.splitlines() == [f"Error: -a/--dev-addr {message.format(port=port)}"]
+    assert changed(before, tree(project)) == []
+
+
+# --- verify: the manifest covers every input, and nothing planted is followed or waited on -------------------
+
+
+@pytest.fixture
+def products(project) -> Path:
+    """The fixture project with its results in a product folder, results/web/."""
+    (project / "results" / "web").mkdir()
+    for path in sorted((project / "results").glob("*.yaml")):
+        path.rename(project / "results" / "web" / path.name)
+    assert_clean_exit(invoke("build", "--root", str(project)), 0)
+    assert_clean_exit(invoke("verify", str(project / "site"), "--root", str(project)), 0)
+    return project
+
+
+def verify_problems(project: Path) -> list[str]:
+    with unblocking_fifos(project) as blocked:
+        run = invoke("verify", str(project / "site"), "--root", str(project))
+    assert blocked == []
+    assert_clean_exit(run, 1)
+    return run.problems
+
+
+def test_the_manifest_names_results_files_of_product_folders(products):
+    inputs = json.loads((products / "site" / "manifest.json").read_text())["inputs"]
+    assert sorted(inputs) == ["checklists/web.md", "results/web/1.0.0.yaml", "results/web/1.1.0.yaml",
+                              "results/web/2.0.0.yaml"]
+
+
+def test_verify_sees_an_edited_and_an_added_results_file_in_a_product_folder(products):
+    digest = json.loads((products / "site" / "manifest.json").read_text())["inputs"]["results/web/1.0.0.yaml"]
+    with open(products / "results" / "web" / "1.0.0.yaml", "a") as fh:
+        fh.write("# edited after the build\n")
+    (products / "results" / "web" / "3.0.0.yaml").write_text('release: "3.0.0"\n')
+    assert verify_problems(products) == [
+        "results/web/1.0.0.yaml:1:1: differs from the input the site was built from (sha256 "
+        f"{digest[:16]}…); check out the commit in the manifest (git_commit) to compare",
+        "results/web/3.0.0.yaml:1:1: not an input of this site: added after the build"]
+
+
+def test_verify_follows_no_link_and_waits_on_no_pipe(products, tmp_path):
+    site = products / "site"
+    page = site / "releases" / "web" / "1.0.0" / "index.html"
+    copy = tmp_path / "page.html"
+    copy.write_bytes(page.read_bytes())
+    page.unlink()
+    page.symlink_to(copy)  # the right bytes, but not a file of the site
+    (products / "results" / "web" / "1.1.0.yaml").unlink()
+    os.mkfifo(products / "results" / "web" / "1.1.0.yaml")
+    assert verify_problems(products) == [
+        f"{site}/releases/web/1.0.0/index.html:1:1: is a symbolic link, not a file the build wrote; it was put there "
+        "after the build",
+        "results/web/1.1.0.yaml:1:1: input named in the manifest is a named pipe (FIFO) in the repository, not a file"]
+
+
+def test_verify_reads_nothing_outside_the_repository_a_changed_manifest_names(products):
+    path = products / "site" / "manifest.json"
+    data = json.loads(path.read_text())
+    data["inputs"]["../../../etc/passwd"] = "0" * 64
+    path.write_text(json.dumps(data))
+    problems = verify_problems(products)
+    assert f"{path}:1:1: names `../../../etc/passwd` as an input, which is not a checklist, results or settings " \
+           "file of a repository; the manifest was changed after the build" in problems
