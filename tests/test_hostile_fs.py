@@ -542,3 +542,14 @@ def test_verify_reads_nothing_outside_the_repository_a_changed_manifest_names(pr
     problems = verify_problems(products)
     assert f"{path}:1:1: names `../../../etc/passwd` as an input, which is not a checklist, results or settings " \
            "file of a repository; the manifest was changed after the build" in problems
+
+
+# --- the name fuzz target, briefly (`make fuzz` runs it for longer) -----------------------------------------
+
+
+@pytest.mark.slow
+def test_fuzz_names_briefly():
+    sys.path.insert(0, str(ROOT / "fuzz"))
+    import fuzz_names
+
+    assert fuzz_names.run(seconds=15, batch=60) >= 66
