@@ -553,3 +553,16 @@ def test_fuzz_names_briefly():
     import fuzz_names
 
     assert fuzz_names.run(seconds=15, batch=60) >= 66
+
+
+@pytest.mark.parametrize("link", ["results", "results/web"])
+def test_new_writes_nothing_through_a_linked_results_folder(project, tmp_path, link):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (project / "results" / "web").mkdir()
+    _link(project, link, outside)
+    before = tree(tmp_path)
+    run = invoke("new", "web/3.0.0" if link == "results/web" else "3.0.0", "--root", str(project))
+    assert_clean_exit(run, 1)
+    assert run.problems == [f"{link}:1:1: {LINK}"]
+    assert changed(before, tree(tmp_path)) == []
