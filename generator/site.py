@@ -6,7 +6,6 @@ An existing site is replaced only after a build succeeded, so a failed build lea
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging
@@ -26,7 +25,7 @@ from generator.cache import key as cache_key
 from generator.errors import InputError, Location, Problem
 from generator.pages import PRERENDERED, Output, SiteData, nav, site_outputs
 from generator.render import render
-from generator.verify import MANIFEST, file_digest, input_files
+from generator.verify import MANIFEST, manifest
 
 ASSETS = Path(__file__).parent / "assets"
 OVERRIDES = Path(__file__).parent / "overrides"  # theme partials readiness changes (accessibility)
@@ -323,30 +322,6 @@ def run_mkdocs(config_file: Path) -> None:
             raise failed(collected.messages or [str(exc)])
     if collected.messages:
         raise failed(collected.messages)
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file the build itself wrote."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def manifest(site: SiteData, root: Path, out: Path, build_epoch: Optional[int],
-             known: Optional[dict[str, str]] = None) -> dict:
-    """Hashes of every input and every output file, the generator version and the commit built from
-    (`known`: hashes already checked of files linked from the previous site, not read again)."""
-    known = known or {}
-    outputs = {}
-    for p in sorted(out.rglob("*")):
-        if p.is_file() and p.name != MANIFEST:
-            path = p.relative_to(out).as_posix()
-            outputs[path] = known.get(path) or sha256_file(p)
-    return {
-        "generator": f"readiness {site.version}",
-        "git_commit": site.repository.head,
-        "build_date": dt.datetime.fromtimestamp(build_epoch, dt.timezone.utc).isoformat() if build_epoch else None,
-        "inputs": {p.relative_to(root).as_posix(): file_digest(p) for p in input_files(root)},
-        "outputs": outputs,
-    }
 
 
 def build_epoch(site: SiteData) -> Optional[int]:

@@ -8,6 +8,7 @@ and the manifest itself is data from the site, so an input it names outside the 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -76,6 +77,25 @@ def input_files(root: Path) -> list[Path]:
     for product in products:
         files += _regular(root / "results" / product, ".yaml")
     return files
+
+
+def manifest(site, root: Path, out: Path, build_epoch: Optional[int], known: Optional[dict[str, str]] = None) -> dict:
+    """What the build writes as the site's manifest.json: hashes of every input and every output file, the
+    generator version and the commit built from (`known`: hashes already checked of files linked from the
+    previous site, not read again)."""
+    known = known or {}
+    outputs = {}
+    for p in sorted(out.rglob("*")):
+        path = p.relative_to(out).as_posix()
+        if p.is_file() and path not in UNHASHED:  # data/releases/manifest.json is a release's export
+            outputs[path] = known.get(path) or hashlib.sha256(p.read_bytes()).hexdigest()
+    return {
+        "generator": f"readiness {site.version}",
+        "git_commit": site.repository.head,
+        "build_date": dt.datetime.fromtimestamp(build_epoch, dt.timezone.utc).isoformat() if build_epoch else None,
+        "inputs": {p.relative_to(root).as_posix(): file_digest(p) for p in input_files(root)},
+        "outputs": outputs,
+    }
 
 
 def _present(site_dir: Path) -> dict[str, Optional[str]]:

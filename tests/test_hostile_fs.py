@@ -566,3 +566,12 @@ def test_new_writes_nothing_through_a_linked_results_folder(project, tmp_path, l
     assert_clean_exit(run, 1)
     assert run.problems == [f"{link}:1:1: {LINK}"]
     assert changed(before, tree(tmp_path)) == []
+
+
+def test_a_release_named_manifest_is_in_the_manifest(hostile):
+    """Its export is data/releases/manifest.json: only the site's own manifest.json is left out."""
+    project = hostile({"results/manifest.yaml": 'release: "manifest"\n'})
+    assert_clean_exit(invoke("build", "--root", str(project)), 0)
+    outputs = json.loads((project / "site" / "manifest.json").read_text())["outputs"]
+    assert "data/releases/manifest.json" in outputs and "manifest.json" not in outputs
+    assert_clean_exit(invoke("verify", str(project / "site"), "--root", str(project)), 0)
