@@ -33,6 +33,7 @@ from generator.builddir import build_folder
 from generator.cli import cli
 
 from conftest import FIXTURES, ROOT
+from gitrepo import Repo
 from test_hostile import (  # noqa: F401 - fixtures are used by name
     Run, assert_clean_exit, changed, clean_site, hostile, invoke, stray_build_dirs)
 from test_record import REPORTS, UNIT, root  # noqa: F401 - `root` is a fixture
@@ -575,3 +576,35 @@ def test_a_release_named_manifest_is_in_the_manifest(hostile):
     outputs = json.loads((project / "site" / "manifest.json").read_text())["outputs"]
     assert "data/releases/manifest.json" in outputs and "manifest.json" not in outputs
     assert_clean_exit(invoke("verify", str(project / "site"), "--root", str(project)), 0)
+
+
+# --- the same in a git repository: what git is asked about such files must not block or follow them ---------
+
+
+@pytest.fixture
+def hostile_git(project, clean_site):
+    """Returns `prepare(files, commit)`: the project as a git repository with its inputs committed, a built site,
+    and the hostile files added (and committed too, with `commit`: a link a pull request brought)."""
+
+    def prepare(files: dict, commit: bool) -> Path:
+        repo = Repo(project)
+        repo.git("add", "checklists", "results")
+        repo.git("commit", "-q", "-m", "inputs")
+        shutil.copytree(clean_site, project / "site")
+        for rel, content in files.items():
+            content(project / rel)
+        if commit:
+            repo.git("add", *files)
+            repo.git("commit", "-q", "-m", "hostile")
+        return project
+
+    return prepare
+
+
+@pytest.mark.parametrize("rel, content, commit, expected", [
+    (R, fifo(), False, f"{R}:1:1: {not_regular('a named pipe (FIFO)', 'results files')}"),
+    ("results/3.0.0.yaml", link_to("/etc/passwd"), True, f"results/3.0.0.yaml:1:1: {LINK}"),
+    ("results/web", link_to("/etc"), True, f"results/web:1:1: {LINK}"),
+], ids=["fifo-over-a-committed-file", "committed-link", "committed-folder-link"])
+def test_in_a_git_repository(hostile_git, rel, content, commit, expected):
+    refused(hostile_git({rel: content}, commit), [expected])
