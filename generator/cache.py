@@ -113,13 +113,13 @@ def text_digest(text: str) -> str:
 def untrusted(path: Path, folder: bool) -> Optional[str]:
     """Why the cache folder or file at `path` must not be used (None when it is the user's own and only
     theirs to write), without following a link; a missing path is fine (it will be created as needed)."""
+    what = "folder" if folder else "file"
     try:
         st = os.lstat(path)
     except FileNotFoundError:
         return None
     except OSError as exc:
-        return f"cannot be examined ({exc.strerror or exc})"
-    what = "folder" if folder else "file"
+        return f"the cache {what} cannot be examined ({exc.strerror or exc})"
     kind = kind_of(st.st_mode)
     if folder and kind != "a folder":
         return f"the cache folder is {kind or 'a file'}"

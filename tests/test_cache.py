@@ -187,6 +187,8 @@ def test_an_unusable_cache_directory_only_means_no_cache(project, tmp_path, monk
     monkeypatch.setenv("READINESS_CACHE_DIR", str(blocker))
     output = build(project, tmp_path / "site")
     assert "cached parts" not in output and "Traceback" not in output
+    assert cache_warnings(output) == [f"{blocker}:1:1: warning: build cache not used: the cache folder is a file; "
+                                      f"{NOT_USED}"]
     assert reused(build(project, tmp_path / "again")) == 0
 
 
