@@ -143,6 +143,10 @@ class Cache:
         self.hits = self.misses = 0
         self.problem: Optional[Problem] = None  # the first cache problem, reported once as a warning
         self.usable = self._check()
+        if self.usable and self.path.parent.resolve().is_relative_to(root.resolve()):
+            # A cache a commit can hold is not the user's: its entries could be made to fit any site.
+            self.fail("the cache folder is inside the repository, where a commit could put one; use a folder "
+                      "outside it", self.path.parent)
         if self.usable and os.path.lexists(self.path):
             try:
                 self._db = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)

@@ -455,3 +455,15 @@ def test_the_writer_thread_dying_does_not_stop_the_build(project, tmp_path, own_
                                       f"stopped (SystemExit); {NOT_UPDATED}"]
     build(project, tmp_path / "full", "--no-cache")
     assert tree(tmp_path / "site") == tree(tmp_path / "full")
+
+
+def test_a_cache_folder_inside_the_repository_is_not_used(project, tmp_path, monkeypatch):
+    """Files a checkout makes are the user's own: a cache committed to the repository would pass every other
+    check, so one inside the repository is never used."""
+    folder = project / ".cache"
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(folder))
+    output = build(project, tmp_path / "first")
+    assert cache_warnings(output) == [f"{folder}:1:1: warning: build cache not used: the cache folder is inside the "
+                                      f"repository, where a commit could put one; use a folder outside it; {NOT_USED}"]
+    assert not folder.exists()
+    assert reused(build(project, tmp_path / "second")) == 0
