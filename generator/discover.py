@@ -79,6 +79,13 @@ def result_folders(root: Path, problems: Problems) -> list[tuple[str, Path, List
     top = _listing(root / "results")
     folders = [("", root / "results", top)]
     by_folded: dict[str, str] = {}
+    # Where a release of results/ itself puts files a product's would share: releases/<name>/ (its page and
+    # badge) and data/releases/<name>.json and .csv (its exports).
+    shared = {}
+    for path, st in top:
+        if path.suffix == ".yaml" and stat.S_ISREG(st.st_mode) and not path.name.startswith("."):
+            for taken in (path.stem, f"{path.stem}.json", f"{path.stem}.csv"):
+                shared[taken.casefold()] = path.name
     for path, st in top:
         if not stat.S_ISDIR(st.st_mode) or path.name.startswith("."):
             continue
@@ -95,6 +102,10 @@ def result_folders(root: Path, problems: Problems) -> list[tuple[str, Path, List
         if folded in by_folded:
             problems.error(Location(shown), f"product `{path.name}` differs only in case from "
                            f"{by_folded[folded]}; rename one of them")
+            continue
+        if folded in shared:
+            problems.error(Location(shown), f"product `{path.name}` would put its files where the release of "
+                           f"results/{shared[folded]} has its own; rename the folder or the file")
             continue
         by_folded[folded] = shown
         folders.append((path.name, path, _listing(path)))
