@@ -233,10 +233,12 @@ def write_docs(site: SiteData, docs_dir: Path, cache: Optional[Cache] = None, st
     learns which release pages the hooks may take from the cache, and where the previous site is."""
     count = 0
     made: set[Path] = set()
+    claimed: tuple[set, set] = (set(), set())
     previous = state.previous if state is not None and static_dir is not None else None
 
     for out, text in render_outputs(site_outputs(site), cache, store, state, previous.later if previous else None):
         count += 1
+        _claim(out.path, *claimed)
         if text is None or (state is not None and out.path in state.page_keys):
             continue  # linked from the previous site later, or a release page the hooks are given
         target = (static_dir if out.static and static_dir is not None else docs_dir) / out.path
@@ -278,16 +280,31 @@ def _mkdocs_logging() -> Iterator[_Collect]:
         logger.propagate = old_propagate
 
 
-def _move_into(src: Path, dest: Path) -> None:
+def _claim(path: str, files: set, folders: set) -> None:
+    """Take a path of the site for one output; two outputs at one path, or a file where another output needs
+    a folder, fail the build naming the path (the name rules keep this from happening; this keeps it so)."""
+    built = path[:-3] + ".html" if path.endswith(".md") else path  # where MkDocs puts a page
+    for taken in dict.fromkeys((path, built)):  # in the docs, then as built
+        parents = {taken.rsplit("/", n)[0] for n in range(1, taken.count("/") + 1)}
+        if taken in files or taken in folders or parents & files:
+            raise InputError([Problem(Location(taken), "two outputs of the build have this path (or one needs it "
+                                      "as a folder); rename the release, product or checklist it is for")])
+        files.add(taken)
+        folders.update(parents)
+
+
+def _move_into(src: Path, dest: Path, top: Optional[Path] = None) -> None:
     """Move a tree into another by renaming: whole folders where `dest` has none, else file by file."""
     if not src.is_dir():
         return
+    top = top or dest
     for path in sorted(src.iterdir()):
         target = dest / path.name
         if path.is_dir() and target.is_dir():
-            _move_into(path, target)
-        elif target.exists():
-            raise InputError([Problem(Location(str(target)), "two outputs of the build have the same path")])
+            _move_into(path, target, top)
+        elif os.path.lexists(target):
+            raise InputError([Problem(Location(target.relative_to(top).as_posix()),
+                                      "two outputs of the build have this path")])
         else:
             path.rename(target)
 

@@ -618,3 +618,26 @@ def hostile_git(project, clean_site):
 ], ids=["fifo-over-a-committed-file", "committed-link", "committed-folder-link"])
 def test_in_a_git_repository(hostile_git, rel, content, commit, expected):
     refused(hostile_git({rel: content}, commit), [expected])
+
+
+@pytest.mark.parametrize("paths", [
+    ["releases/index.md", "releases/index.md/index.md"],
+    ["releases/index.md", "releases/index.html/index.md"],
+    ["releases/1.0/badge.svg", "releases/1.0/badge.svg/index.md"],
+    ["data/releases/1.0.json/2.0.json", "data/releases/1.0.json"],
+    ["a.md", "a.html"],
+], ids=["file-then-folder", "page-then-folder", "badge", "folder-then-file", "same-built-path"])
+def test_outputs_never_share_a_path(paths):
+    """The guard behind the name rules: whatever names get through, no output silently replaces another."""
+    from generator.errors import InputError
+    from generator.site import _claim
+
+    files: set = set()
+    folders: set = set()
+    for path in paths[:-1]:
+        _claim(path, files, folders)
+    with pytest.raises(InputError) as raised:
+        _claim(paths[-1], files, folders)
+    assert [str(p) for p in raised.value.problems] == [
+        f"{paths[-1]}:1:1: two outputs of the build have this path (or one needs it as a folder); rename the "
+        "release, product or checklist it is for"]
