@@ -70,7 +70,7 @@ def check_repository(work: Path, checklist: str, release: str, product: str) -> 
         (root / "checklists" / f"{checklist}.md").write_text("# Extra\n\n## S\n\n- [ ] Item\n")
     if _file_name(release + ".yaml"):
         (root / "results" / f"{release}.yaml").write_text(f'release: "{release[:20]}"\n', errors="replace")
-    if _file_name(product):
+    if _file_name(product) and not (root / "results" / product).is_file():  # the results file may have its name
         (root / "results" / product).mkdir(exist_ok=True)
         (root / "results" / product / "1.0.0.yaml").write_text('release: "1.0.0"\nchecklist: web\n')
     try:
