@@ -1,4 +1,4 @@
-"""Slugs for checklist ids, release-name rules and version ordering."""
+"""Slugs for checklist ids, the name rule (releases, products, checklists) and version ordering."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ _MIN_LEAF = 24  # what an over-long id keeps of its own slug before its parents'
 _APOSTROPHES = str.maketrans("", "", "'\u2019\u02bc")
 _WORD = re.compile(r"[^\W_]+")
 RELEASE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*\Z")
+# Names the site gives its own files in the folders where release, product and checklist names become
+# folders (releases/index.md beside releases/<name>/): compared case-folded, as macOS and Windows do.
+RESERVED_NAMES = ("index.md", "index.html")
 PINNED_ID = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*\Z")
 
 
@@ -64,12 +67,16 @@ def version_key(name: str) -> tuple:
         return (1, tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p), name)
 
 
-def release_name_problem(name: str) -> str | None:
-    """Why a release name is refused, naming the first offending character; None when it is fine."""
+def name_problem(name: str, kind: str = "release") -> str | None:
+    """Why a release, product or checklist name is refused, naming the first offending character; None when
+    it is fine. Every name that becomes a path, a page or a git request passes this one rule."""
     if RELEASE_NAME.match(name):
+        if name.casefold() in RESERVED_NAMES:
+            return (f"{kind} name `{name}` is reserved: the site names its own pages {' and '.join(RESERVED_NAMES)}; "
+                    "choose another name")
         return None
     if not name:
-        return "release name is empty"
+        return f"{kind} name is empty"
     for i, ch in enumerate(name):
         allowed = ch.isascii() and (ch.isalnum() or (i > 0 and ch in "._+-"))
         if not allowed:
@@ -77,6 +84,11 @@ def release_name_problem(name: str) -> str | None:
                 what = f"U+{ord(ch):04X} {unicodedata.name(ch)}"
             except ValueError:
                 what = f"U+{ord(ch):04X}"
-            return (f"release name `{name}` has `{ch}` ({what}) at position {i + 1}; use ASCII letters, digits "
+            return (f"{kind} name `{name}` has `{ch}` ({what}) at position {i + 1}; use ASCII letters, digits "
                     "and . _ + - (starting with a letter or digit)")
-    return f"release name `{name}` is not allowed"
+    return f"{kind} name `{name}` is not allowed"
+
+
+def release_name_problem(name: str) -> str | None:
+    """Why a release name is refused (see name_problem); None when it is fine."""
+    return name_problem(name, "release")

@@ -7,11 +7,13 @@ summary gives for each slot. generator/reports.py lists the formats; `record` an
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
 from generator.errors import InputError, Location, Problem
+from generator.source import read_regular
 
 MAX_REPORT_BYTES = 200 * 1024 * 1024  # Lighthouse reports with screenshots reach tens of MB; JUnit files more
 
@@ -57,15 +59,10 @@ def plural(n: int, word: str, many: Optional[str] = None) -> str:
 
 
 def read_report(path: Path, shown: str) -> bytes:
-    """A report's bytes; a missing, unreadable or oversized file is an error at `shown:1:1`."""
-    try:
-        if path.is_dir():
-            raise fail(shown, "is a directory; give the report file")
-        size = path.stat().st_size
-        if size > MAX_REPORT_BYTES:
-            raise fail(shown, f"report is {size:,} bytes, over the {MAX_REPORT_BYTES // 2**20} MB limit")
-        return path.read_bytes()
-    except FileNotFoundError:
+    """A report's bytes; a missing or oversized file, a link, a pipe or a device is an error at `shown:1:1`
+    (read as inputs are: a report may be a file a pull request added, and a pipe would block)."""
+    if not os.path.lexists(path):
         raise fail(shown, "no such report file")
-    except OSError as exc:
-        raise fail(shown, f"cannot read the report: {exc.strerror or exc}")
+    if path.is_dir() and not path.is_symlink():
+        raise fail(shown, "is a directory; give the report file")
+    return read_regular(path, shown, MAX_REPORT_BYTES, "reports are the output of one run", "reports")

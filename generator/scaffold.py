@@ -17,6 +17,7 @@ from generator.merge import evaluate
 from generator.model import Checklist, Evaluation, Item
 from generator.render import render
 from generator.results import load_release
+from generator.source import not_regular_message
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,9 @@ def create_results(root: Path, release: str, checklist_name: Optional[str], from
     saved = root / ".readiness" / f"{c.name}.schema.json"
     schema = os.path.relpath(saved, results_dir).replace(os.sep, "/") if saved.is_file() else None
     text = render("new.yaml.j2", {"release": release, "c": c, "sections": sections, "schema": schema})
+    for folder in (root / "results", results_dir):  # a committed link would put the file outside the repository
+        if folder.is_symlink():
+            raise _exists(not_regular_message("a symbolic link"), folder.relative_to(root).as_posix())
     results_dir.mkdir(parents=True, exist_ok=True)
     try:
         with open(target, "x", encoding="utf-8") as fh:  # "x": never replace a file created meanwhile
