@@ -274,8 +274,9 @@ def test_an_oversized_report_is_refused_before_it_is_read(tmp_path):
         out.truncate(MAX_REPORT_BYTES + 1)  # sparse: no disk used, nothing read
     with pytest.raises(InputError) as exc:
         parse_junit(path, "x.xml")
-    assert [str(p) for p in exc.value.problems] == [f"x.xml:1:1: report is {MAX_REPORT_BYTES + 1:,} bytes, over the "
-                                                    f"{MAX_REPORT_BYTES // 2**20} MB limit"]
+    assert [str(p) for p in exc.value.problems] == [f"x.xml:1:1: file is {MAX_REPORT_BYTES + 1:,} bytes, over the "
+                                                    f"{MAX_REPORT_BYTES // 2**20} MB limit ({MAX_REPORT_BYTES:,} bytes); "
+                                                    "reports are the output of one run"]
 
 
 def test_a_directory_over_the_size_limit_is_refused(tmp_path):
