@@ -212,6 +212,8 @@ def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
         checklists[checklist.name] = checklist
 
     history = History(root)
+    for message in history.problems:
+        problems.warning(Location(".git"), message)
     releases: list[Release] = []
     folders = _result_folders(root, problems)
     files = [p for _, folder in folders for p in sorted(folder.iterdir())]
