@@ -20,7 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.cli import cli
-from generator.provenance import LOG_FIELDS, History, parse_log
+from generator.history import GitHistory
+from generator.provenance import LOG_FIELDS, parse_log
 
 from gitrepo import Repo
 
@@ -81,7 +82,8 @@ def test_author_name_cannot_forge_signature_or_dates(tmp_path):
     unsigned = [f for f in report["findings"] if f["rule"] == "unsigned-commit"]
     shown = FORGED_AUTHOR.replace("\x1f", "\\x1f")
     assert [f["evidence"]["commit"] for f in unsigned if f["evidence"]["commit"]["sha"] == sha] == [
-        {"sha": sha, "author": shown, "date": "2026-01-06T10:00:00+00:00", "signature": "not signed"}]
+        {"sha": sha, "author": shown, "date": "2026-01-06T10:00:00+00:00", "committed": "2026-01-06T10:00:00+00:00",
+         "signature": "not signed"}]
     assert f"commit {sha[:10]} by {shown} changing results/1.0.yaml is not signed" in [f["message"] for f in unsigned]
     assert code == 1
     assert inputs(repo.root) == before
@@ -155,10 +157,16 @@ def test_commit_whose_dates_do_not_parse_is_reported_not_read(tmp_path):
     check = invoke("check", "--root", str(repo.root))
     assert check.exit_code == 0
     expected = [f".git:1:1: warning: commit {sha[:10]}: its record from git log does not check (a field is not "
-                "what git writes there); the commit is left out of the history" for sha in sorted((no_date, bad_zone))]
+                "what git writes there); the commit is left out of the history" for sha in (bad_zone, no_date)]
     assert [line for line in check.output.splitlines() if line.startswith(".git:")] == expected
-    history = History(repo.root)
-    assert [c.sha for c in history.commits("results/1.0.yaml")] == [good]
+    assert [v.commit.sha for v in GitHistory(repo.root).versions_of("results/1.0.yaml")] == [good]
+    code, report = audit(repo.root)
+    assert [(f["release"], f["rule"], f["severity"], f["message"]) for f in report["findings"]] == [
+        (None, "history-incomplete", "error", "the git history is incomplete: some commits could not be read (see the "
+         "warnings of the build)"),
+        ("1.0", "signer-is-recorder", "warning", f"tech-lead sign-off by Grace Hopper was recorded by Ada Lovelace in "
+         f"{good[:10]}")]
+    assert code == 1
     assert inputs(repo.root) == before
 
 
@@ -168,8 +176,8 @@ def test_nul_in_a_crafted_author_cannot_shift_fields(tmp_path):
     good = repo.commit("Results 1.0", {"results/1.0.yaml": RESULTS}, "Ada Lovelace", "2026-01-06T10:00:00+00:00")
     sha = craft(repo, "Eve\0e@x\x002020-01-01T00:00:00+00:00\0G <e@example.com> 1767700000 +0000",
                 "Sub\0C\0" + "0" * 40 + "\n")
-    history = History(repo.root)
-    assert [c.sha for c in history.commits("results/1.0.yaml")] == [good]
+    history = GitHistory(repo.root)
+    assert [v.commit.sha for v in history.versions_of("results/1.0.yaml")] == [good]
     assert history.problems == [f"commit {sha[:10]}: its record from git log does not check (a field is not what "
                                 "git writes there); the commit is left out of the history"]
 
@@ -178,24 +186,36 @@ def test_nul_in_a_crafted_author_cannot_shift_fields(tmp_path):
 
 
 def test_file_names_with_newlines_cannot_desync_contents(tmp_path):
+    """Contents are read by blob id from the NUL-separated log: a checklist named with a newline and a
+    request-like tail reads as itself, and the others as themselves, at every commit."""
     repo = base_repo(tmp_path)
-    evil = "checklists/web.md\nHEAD:checklists/other.md"
+    evil = "checklists/web.md\nHEAD:checklists/other.md"  # one file name: the tail is not a request
     first = repo.commit("Two files", {"checklists/other.md": "other v1\n", evil: "evil v1\n"}, "Eve",
                         "2026-01-02T10:00:00+00:00")
     second = repo.commit("Change them", {"checklists/web.md": CHECKLIST + "\n", "checklists/other.md": "other v2\n",
                                          evil: "evil v2\n"}, "Eve", "2026-01-03T10:00:00+00:00")
-    history = History(repo.root)
-    requests = [(first, evil), (first, "checklists/web.md"), (second, evil), (first, "checklists/other.md"),
-                (second, "checklists/web.md"), (second, "checklists/missing.md"), (second, "checklists/other.md")]
-    assert history.contents(requests) == {
-        (first, evil): b"evil v1\n", (first, "checklists/web.md"): CHECKLIST.encode(),
-        (second, evil): b"evil v2\n", (first, "checklists/other.md"): b"other v1\n",
-        (second, "checklists/web.md"): (CHECKLIST + "\n").encode(), (second, "checklists/missing.md"): None,
-        (second, "checklists/other.md"): b"other v2\n"}
-    assert [c.sha for c in history.commits(evil)] == [second, first]
+    assert evil in repo.git("ls-files", "-z").split("\0")
+    history = GitHistory(repo.root)
+    contents = {(v.commit.sha, name): history.blob(v.blob) for name, versions in history.checklist_versions.items()
+                for v in versions}
+    assert contents == {(first, "other"): b"other v1\n", (second, "other"): b"other v2\n",
+                        (repo.git("rev-list", "--max-parents=0", "HEAD").strip(), "web"): CHECKLIST.encode(),
+                        (second, "web"): (CHECKLIST + "\n").encode()}
+    # The file itself is neither a checklist (checklists/*.md has no folders) nor a results file.
+    assert history.versions_of(evil) == [] and history.current(evil) is None
     repo.write({evil: "evil v3\n"})
-    history = History(repo.root)
+    history = GitHistory(repo.root)
     assert history.dirty(evil) and not history.dirty("checklists/other.md")
+
+
+def test_a_checklist_name_with_a_newline_is_read_as_itself(tmp_path):
+    repo = base_repo(tmp_path)
+    evil = "checklists/web\nother.md"
+    first = repo.commit("Evil", {evil: "evil v1\n", "checklists/other.md": "other v1\n"}, "Eve",
+                        "2026-01-02T10:00:00+00:00")
+    history = GitHistory(repo.root)
+    assert {name: [(v.commit.sha, history.blob(v.blob)) for v in vs] for name, vs in history.checklist_versions.items()
+            if name != "web"} == {"web\nother": [(first, b"evil v1\n")], "other": [(first, b"other v1\n")]}
 
 
 def test_a_checklist_symlink_in_history_is_not_read(tmp_path):
@@ -203,8 +223,9 @@ def test_a_checklist_symlink_in_history_is_not_read(tmp_path):
     (repo.root / "checklists" / "link.md").symlink_to("/etc/passwd")
     repo.git("add", "-A")
     repo.git("commit", "-q", "-m", "link")
-    sha = repo.git("rev-parse", "HEAD").strip()
-    assert History(repo.root).contents([(sha, "checklists/link.md")]) == {(sha, "checklists/link.md"): None}
+    history = GitHistory(repo.root)
+    [version] = history.checklist_versions["link"]
+    assert version.blob is None and dict(version.checklists).keys() == {"web"}
 
 
 # --- the parser itself -----------------------------------------------------------------------------------
