@@ -201,8 +201,8 @@ def test_file_names_with_newlines_cannot_desync_contents(tmp_path):
     assert contents == {(first, "other"): b"other v1\n", (second, "other"): b"other v2\n",
                         (repo.git("rev-list", "--max-parents=0", "HEAD").strip(), "web"): CHECKLIST.encode(),
                         (second, "web"): (CHECKLIST + "\n").encode()}
-    # The file itself is neither a checklist (checklists/*.md has no folders) nor a results file.
-    assert history.versions_of(evil) == [] and history.current(evil) is None
+    # The file itself is neither a checklist (checklists/*.md has no folders) nor a results file, and reads as itself.
+    assert history.versions_of(evil) == [] and history.blob(history.current(evil).blob) == b"evil v2\n"
     repo.write({evil: "evil v3\n"})
     history = GitHistory(repo.root)
     assert history.dirty(evil) and not history.dirty("checklists/other.md")
