@@ -194,7 +194,7 @@ def _edits(edits) -> Iterable[tuple]:
         where = _by(edit.commit) if edit.commit is not None else "uncommitted changes"
         entries = [str(c) for c in edit.entries]
         yield edit, where, entries, {"commit": _commit(edit.commit) if edit.commit is not None else None,
-                                     "file": edit.path, "entries": [{"key": c.key, "before": c.before,
+                                     "file": edit.path, "entries": [{"key": c.key, "field": c.field, "before": c.before,
                                                                      "after": c.after} for c in edit.entries[:50]]}
 
 

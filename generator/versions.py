@@ -109,15 +109,16 @@ def summarise(data: Optional[bytes]) -> Summary:
 
 @dataclass(frozen=True)
 class EntryChange:
-    """One entry a commit changed: its key and its value before and after, as shown."""
+    """One entry a commit changed (or one field of it): its key and its value before and after, as shown."""
 
     key: str  # items.<id>, signoffs.<role>, launch, checklist, path, or checklist <name>: <item id>
-    before: str  # "(none)" when the entry did not exist
+    before: str  # "(none)" when the entry (or field) did not exist
     after: str
     minor: bool = False  # only a note (or the file's place) changed: nothing a verdict or rule reads
+    field: str = ""  # the field of a mapping entry that changed, when only fields changed
 
     def __str__(self) -> str:
-        return f"{self.key}: {self.before} → {self.after}"
+        return f"{self.key}{'.' + self.field if self.field else ''}: {self.before} → {self.after}"
 
 
 def shown(value) -> str:
@@ -141,26 +142,32 @@ def _flow(value) -> str:
     return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value) + "}"
 
 
-def _minor(key: str, before, after) -> bool:
-    """Whether two values of an entry differ only in a note (items' `note`, the launch's `notes`)."""
-    if not key.startswith(("items.", "launch")) or before is None or after is None:
-        return False
-    if isinstance(before, str) or isinstance(after, str) or before[:1] == ("[",) or after[:1] == ("[",):
-        return False
-    note = "notes" if key == "launch" else "note"
-    return {k: v for k, v in before if k != note} == {k: v for k, v in after if k != note}
+def _fields(value) -> Optional[dict]:
+    """A mapping entry's fields, or None for a scalar or a list."""
+    if value is None or isinstance(value, str) or value[:1] == ("[",):
+        return None
+    return dict(value)
 
 
 def changes(before: Summary, after: Summary, keys: Optional[set] = None) -> list[EntryChange]:
-    """The entries that differ between two versions, in a stable order (items, sign-offs, launch, checklist)."""
+    """The entries that differ between two versions, in a stable order (items, sign-offs, launch, checklist);
+    an entry that stays a mapping is shown field by field."""
     out: list[EntryChange] = []
     pairs = [(f"items.{k}", before.items.get(k), after.items.get(k)) for k in _union(before.items, after.items)]
     pairs += [(f"signoffs.{k}", before.signoffs.get(k), after.signoffs.get(k))
               for k in _union(before.signoffs, after.signoffs)]
     pairs += [("launch", before.launch, after.launch), ("checklist", before.checklist, after.checklist)]
     for key, a, b in pairs:
-        if a != b and (keys is None or key in keys):
-            out.append(EntryChange(key, shown(a), shown(b), _minor(key, a, b)))
+        if a == b or (keys is not None and key not in keys):
+            continue
+        fa, fb = _fields(a), _fields(b)
+        if fa is None or fb is None:
+            out.append(EntryChange(key, shown(a), shown(b)))
+            continue
+        note = "notes" if key == "launch" else "note"
+        changed = [f for f in _union(fa, fb) if fa.get(f) != fb.get(f)]
+        minor = key.startswith(("items.", "launch")) and changed == [note]
+        out += [EntryChange(key, shown(fa.get(f)), shown(fb.get(f)), minor, f) for f in changed]
     return out
 
 
