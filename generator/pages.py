@@ -288,7 +288,8 @@ def audit_page(site: SiteData) -> Iterable[Output]:
     for f in site.findings:
         by_release.setdefault(f.release, []).append(f)
     yield _page("audit/index.md", "audit.md.j2", site, findings=site.findings, rules=rules, by_release=by_release,
-                history_rules=HISTORY_RULES, tombstones=site.tombstones)
+                history_rules=HISTORY_RULES, tombstones=site.tombstones,
+                pages={e.release.name for e in site.evaluations})
 
 
 def data_exports(site: SiteData) -> Iterable[Output]:

@@ -253,9 +253,8 @@ class TimelineBuilder:
                 continue
             if until is not None and not self.gh.is_ancestor(v, until):
                 continue
+            # A move alone changes no entry: the commits table lists it, the findings do not.
             entries = self._entries(self.summary(v.pred), self.summary(v), base, wanted, v.others, anchor)
-            if v.moved_from:
-                entries.append(EntryChange("path", v.moved_from, v.path, minor=True))
             if entries:
                 out.append(Edit(v.commit, v.path, tuple(entries)))
         return out
