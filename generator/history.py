@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from generator.provenance import HEX, LOG_FORMAT, Commit, Git, GitError, Repository, parse_log
+from generator.provenance import HEX, LOG_FORMAT, Commit, Git, GitError, parse_log
 
 FOLDERS = ("results", "checklists")
 

@@ -12,7 +12,7 @@ from typing import Optional
 
 from generator.cache import Cache
 from generator.cache import key as cache_key
-from generator.checklist import load_checklist, parse_checklist
+from generator.checklist import load_checklist
 from generator.errors import InputError, Location, Problem, Problems, display_path
 from generator.ids import release_name_problem
 from generator.merge import evaluate, release_order
