@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -277,8 +277,10 @@ class _BlobReader:
     """One `git cat-file --batch` process, asked for one object id at a time and answered in order."""
 
     MAX = 5 * 1024 * 1024  # results files and checklists larger than this are not read (as in the loader)
+    KEEP = 64  # blobs kept: a release's versions are read together, again and again while it is compared
 
     def __init__(self, git: Git):
+        self.recent: OrderedDict[str, Optional[bytes]] = OrderedDict()
         self.proc: Optional[subprocess.Popen] = None
         try:
             self.proc = subprocess.Popen(git._argv(["cat-file", "--batch"]), env=git.env, stdin=subprocess.PIPE,
@@ -287,6 +289,17 @@ class _BlobReader:
             self.proc = None
 
     def read(self, oid: str) -> Optional[bytes]:
+        """The blob's bytes (None when it is missing, not a blob or too large); the last few are kept."""
+        if oid in self.recent:
+            self.recent.move_to_end(oid)
+            return self.recent[oid]
+        data = self._read(oid)
+        self.recent[oid] = data
+        if len(self.recent) > self.KEEP:
+            self.recent.popitem(last=False)
+        return data
+
+    def _read(self, oid: str) -> Optional[bytes]:
         if self.proc is None or not HEX.match(oid):
             return None
         try:

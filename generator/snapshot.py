@@ -22,7 +22,7 @@ from generator.model import Checklist, Evaluation, Release
 from generator.provenance import Commit
 from generator.results import release_from_text
 from generator.source import read_input
-from generator.versions import EntryChange, Summary, changes, shown, summarise
+from generator.versions import EntryChange, Summary, changes, may_hold, shown, summarise
 
 NONE = Summary(True)  # the version before a file existed
 
@@ -65,6 +65,7 @@ class TimelineBuilder:
     def __init__(self, gh: GitHistory, root: Path):
         self.gh, self.root = gh, root
         self._summaries: dict[Optional[str], Summary] = {}
+        self._may_hold: dict[tuple, bool] = {}
         self._checklists: dict[str, Optional[Checklist]] = {}
         self._loaded: dict = {}
         self.warnings: list[Problem] = []
@@ -77,6 +78,30 @@ class TimelineBuilder:
         if v.blob not in self._summaries:
             self._summaries[v.blob] = summarise(self.gh.blob(v.blob))
         return self._summaries[v.blob]
+
+    def may_hold(self, v: Optional[Version], launch_only: bool = False) -> bool:
+        """Whether a version may hold a sign-off or a launch at all (a byte test; False ones are not parsed)."""
+        if v is None or v.deleted:
+            return False
+        key = (v.blob, launch_only)
+        if key not in self._may_hold:
+            self._may_hold[key] = may_hold(self.gh.blob(v.blob), launch_only)
+        return self._may_hold[key]
+
+    def same_as(self, v: Optional[Version], ref: Optional[Version], top: str) -> bool:
+        """Whether v's bytes equal ref's up to where they decide ref's top-level `top` entry (so v holds the
+        same value there, unparsed); ref must have been summarised."""
+        if v is None or ref is None or v.deleted or ref.deleted or ref.blob not in self._summaries:
+            return False
+        end = self._summaries[ref.blob].key_ends.get(top)
+        a, b = self.gh.blob(v.blob), self.gh.blob(ref.blob)
+        return end is not None and a is not None and b is not None and len(a) >= end and a[:end] == b[:end]
+
+    def value(self, v: Optional[Version], key: str):
+        """One entry's value in a version; a sign-off or launch of a version that cannot hold one is None unparsed."""
+        if key.startswith(("signoffs.", "launch")) and not self.may_hold(v, key == "launch"):
+            return None
+        return self.summary(v).value(key)
 
     def checklist(self, name: str, blob: str) -> Optional[Checklist]:
         """A checklist version from history; one that does not parse is None, with one warning."""
@@ -134,19 +159,53 @@ class TimelineBuilder:
     # --- one release ------------------------------------------------------------------------------
 
     def origin(self, v: Version, key: str) -> tuple[Version, bool]:
-        """The version that gave entry `key` the value it has in v (and whether that is the clone's start)."""
-        value = self.summary(v).value(key)
+        """The version that gave entry `key` the value it has in v (and whether that is the clone's start).
+
+        Walks back through first parents while the value stays the same, into a merge's other parent when the
+        value came from there. A parent whose bytes equal v's up to the end of a sign-off's entry holds the
+        same sign-off (YAML is read left to right, and a simple key is decided within its line), so the
+        versions of a file that gained one sign-off per commit are compared without parsing each."""
+        value = self.value(v, key)
+        role = key[len("signoffs."):] if key.startswith("signoffs.") else None
+        anchor, end = self._anchor(v, role)
         while True:
             if v.boundary:
                 return v, True
-            if v.pred is not None and not v.pred.deleted and self.summary(v.pred).value(key) == value:
-                v = v.pred
-                continue
-            came = [o for o in v.others if o is not None and not o.deleted and self.summary(o).value(key) == value]
+            p = v.pred
+            if p is not None and not p.deleted:
+                if end is not None and self._same_prefix(p, anchor, end):
+                    v = p
+                    continue
+                # A parent that is v cut short before this sign-off did not hold it; else compare values.
+                cut = role is not None and value is not None and self._cut_before(p, anchor, v, role)
+                if not cut and self.value(p, key) == value:
+                    v = p
+                    anchor, end = self._anchor(v, role)
+                    continue
+            came = [o for o in v.others if o is not None and not o.deleted and self.value(o, key) == value]
             if came:
                 v = came[0]
+                anchor, end = self._anchor(v, role)
                 continue
             return v, False
+
+    def _anchor(self, v: Version, role: Optional[str]) -> tuple[Optional[bytes], Optional[int]]:
+        if role is None or v.blob not in self._summaries or role not in self._summaries[v.blob].signoff_ends:
+            return None, None
+        return self.gh.blob(v.blob), self._summaries[v.blob].signoff_ends[role]
+
+    def _cut_before(self, p: Version, anchor: Optional[bytes], v: Version, role: str) -> bool:
+        """Whether p's bytes are v's (`anchor`) cut before the line of `role`'s key: p then has no such sign-off
+        (a second one earlier would be a duplicate key in v, which the loader refuses)."""
+        data = self.gh.blob(p.blob)
+        s = self._summaries.get(v.blob)
+        start = s.signoff_starts.get(role) if s is not None else None
+        return anchor is not None and data is not None and start is not None and len(data) <= start \
+            and anchor[:len(data)] == data
+
+    def _same_prefix(self, p: Version, anchor: Optional[bytes], end: int) -> bool:
+        data = self.gh.blob(p.blob)
+        return anchor is not None and data is not None and len(data) >= end and data[:end] == anchor[:end]
 
     def edits(self, versions: list[Version], anchor: Version, until: Optional[Version],
               wanted: Callable[[str], bool]) -> list[Edit]:

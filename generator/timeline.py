@@ -17,6 +17,7 @@ Built from GitHistory (history.py), which read the commit graph once. For a resu
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from dataclasses import dataclass, field
@@ -185,12 +186,17 @@ def build_timelines(b: "TimelineBuilder", releases, today: dict) -> Timelines:
     return Timelines(histories, launched, tombstones, revisions, gh.incomplete)
 
 
-def _launch(b: TimelineBuilder, v: Version) -> tuple[LaunchRecord, Optional[Evaluation]]:
+def _launch(b: TimelineBuilder, v: Version, now: Optional[Release] = None, today: Optional[Checklist] = None,
+            current: Optional[Version] = None) -> tuple[LaunchRecord, Optional[Evaluation]]:
     date = b.summary(v).launch_date or ""
     if v.boundary:
         return LaunchRecord(v.commit, v.path, date, problem="it was recorded at or before the first commit of this "
                             "shallow clone, so the release as launched cannot be read", before_clone=True), None
-    release, checklist, problem = b.load(v)
+    if now is not None and today is not None and current is not None and (v.blob, v.checklists, v.path) == \
+            (current.blob, current.checklists, current.path) and not b.gh.dirty(current.path):
+        release, checklist, problem = now, today, ""  # HEAD holds the file as launched: it is loaded already
+    else:
+        release, checklist, problem = b.load(v)
     if release is not None and not (release.launch and release.launch.date):
         release, problem = None, "its launch block does not load"
     if release is None:
@@ -200,13 +206,33 @@ def _launch(b: TimelineBuilder, v: Version) -> tuple[LaunchRecord, Optional[Eval
                         checklist.sha256), e
 
 
-def _not_ready(b: TimelineBuilder, v: Version, memo: dict) -> tuple[tuple, str, str]:
-    """(item id, status) of what was failed, pending or expired in v, the checklist's sha256, and any problem."""
-    s = b.summary(v)
+def _not_ready(b: TimelineBuilder, v: Version, memo: dict, now: Optional[Release] = None,
+               today: Optional[Checklist] = None, current: Optional[Version] = None) -> tuple[tuple, str, str]:
+    """(item id, status) of what was failed, pending or expired in v, the checklist's sha256, and any problem.
+
+    Evaluated once per distinct items, checklists and evaluation date; when they are those of the file HEAD
+    holds, that release (loaded already) is evaluated instead of loading v again."""
     on = v.commit.commit_date.date()
-    key = (tuple(sorted(s.items.items(), key=lambda kv: kv[0])), s.checklist, v.checklists, s.launch_date or on)
+    head = b.summary(current) if current is not None else None
+    # The items (and `checklist:`) of v are HEAD's when v's bytes are HEAD's up to where those end: the usual
+    # case of a sign-off appended below the items, which then needs no parsing of its own.
+    if head is not None and head.readable and all(b.same_as(v, current, k) or k not in head.key_ends
+                                                  for k in ("checklist", "items")):
+        items, checklist = head.items, head.checklist
+    else:
+        s = b.summary(v)
+        items, checklist = s.items, s.checklist
+    launch_date = b.summary(v).launch_date if b.may_hold(v, launch_only=True) else None
+    key = (tuple(sorted(items.items(), key=lambda kv: kv[0])), checklist, v.checklists, launch_date or on)
     if key not in memo:
-        e, problem = b.evaluated(v, on)
+        same = now is not None and today is not None and head is not None and not b.gh.dirty(current.path) \
+            and v.checklists == current.checklists and checklist == head.checklist and items == head.items
+        if same:
+            release = now if launch_date and now.launch and now.launch.date and \
+                now.launch.date.isoformat() == launch_date else dataclasses.replace(now, launch=None)
+            e, problem = evaluate(release, today, on), ""
+        else:
+            e, problem = b.evaluated(v, on)
         memo[key] = ((), "", problem) if e is None else (
             tuple((r.item.id, "expired" if r.expired else r.status) for r in e.results
                   if r.status in ("failed", "pending") or r.expired), e.checklist.sha256, "")
@@ -237,8 +263,8 @@ def _release(b: TimelineBuilder, r: Release, today: Optional[Checklist]) -> tupl
         unchecked.append("its commits before the first commit of this shallow clone are missing")
     if gh.problems:
         unchecked.append("some commits could not be read")
-    launch_v = next((v for v in versions if not v.deleted and b.summary(v).launch_date), None)
-    launch, launched = _launch(b, launch_v) if launch_v is not None else (None, None)
+    launch_v = next((v for v in versions if b.may_hold(v, launch_only=True) and b.summary(v).launch_date), None)
+    launch, launched = _launch(b, launch_v, r, today, current) if launch_v is not None else (None, None)
     if launch is not None and launch.problem:
         unchecked.append(f"the release as launched could not be evaluated: {launch.problem}")
     anchor = launch_v if launch_v is not None and not launch_v.boundary else None
@@ -258,7 +284,7 @@ def _release(b: TimelineBuilder, r: Release, today: Optional[Checklist]) -> tupl
             signoffs[s.role] = SignoffRecord(s.role, None)
             continue
         origin, before_clone = b.origin(current, key)
-        not_ready, sha, problem = ((), "", "") if before_clone else _not_ready(b, origin, memo)
+        not_ready, sha, problem = ((), "", "") if before_clone else _not_ready(b, origin, memo, r, today, current)
         signoffs[s.role] = SignoffRecord(s.role, None if before_clone else origin.commit, before_clone, not_ready,
                                          anchor is not None and not before_clone and not gh.is_ancestor(origin, anchor),
                                          sha, problem)

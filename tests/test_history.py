@@ -8,6 +8,7 @@ exact findings of `readiness audit --json` and what the release page says.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 from html import unescape
@@ -401,3 +402,72 @@ def test_a_backdated_edit_after_the_last_signoff_is_found_by_graph_order(tmp_pat
     assert pairs(report) == {("1.1", "edited-after-signoff")}
     assert "(committed 2026-02-09T09:00:00+00:00)" in report["findings"][0]["message"]
     assert "2026-02-01" not in report["findings"][0]["message"]
+
+
+# --- skipping the parse of versions must not change what is found -------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from generator.history import Version  # noqa: E402
+from generator.provenance import Commit  # noqa: E402
+from generator.snapshot import TimelineBuilder  # noqa: E402
+from generator.versions import summarise  # noqa: E402
+
+
+class _Blobs:
+    """The history's blob store, for the pure comparison below: versions are given as bytes."""
+
+    def __init__(self, blobs: dict):
+        self.blobs = blobs
+
+    def blob(self, oid):
+        return self.blobs.get(oid)
+
+    def dirty(self, _path):
+        return False
+
+
+LINES = [
+    "  {role}: {{name: Grace Hopper, date: 2026-02-07}}\n", "  {role}: {{name: Ada, date: 2026-02-08}}\n",
+    "  {role}:\n    name: Grace Hopper\n    date: 2026-02-07\n", "  {role}: Grace\n", "    Hopper continued\n",
+    "  {role}: \"Grace\n  Hopper\"\n", "# a comment\n", "\n", "  {role}: ~\n", "  {role}:\n",
+]
+ROLES = ["tech-lead", "product-owner", "cto"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["append", "replace", "truncate"]), st.integers(0, len(LINES) - 1),
+                          st.sampled_from(ROLES), st.integers(0, 6)), min_size=1, max_size=8))
+def test_origins_found_without_parsing_every_version_are_those_of_parsing_every_version(ops):
+    head = 'release: "1.1"\nitems:\n  security: done\nsignoffs:\n'
+    lines: list[str] = []
+    texts = [head]
+    for op, line, role, at in ops:
+        text = LINES[line].format(role=role)
+        # No version holds a role twice: the loader refuses a duplicate key, and the origin of a sign-off is
+        # the commit that wrote the bytes deciding it, whatever a later duplicate in a refused version says.
+        held = [i for i, t in enumerate(lines) if t.startswith(f"  {role}:")]
+        if op == "append" and not held:
+            lines.append(text)
+        elif op == "replace" and lines and (not held or held == [at % len(lines)] or "{role}" not in LINES[line]):
+            lines[at % len(lines)] = text
+        elif lines:
+            del lines[at % len(lines):]
+        texts.append(head + "".join(lines))
+    commit = Commit("0" * 40, "A", "a@x", dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), "A",
+                    dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), "not signed", "s")
+    versions, pred = [], None
+    for i, text in enumerate(texts):
+        pred = Version(commit, i, "results/1.1.yaml", f"{i:040x}", pred)
+        versions.append(pred)
+    blobs = _Blobs({v.blob: t.encode() for v, t in zip(versions, texts)})
+    builder = TimelineBuilder(blobs, Path("."))
+    current = versions[-1]
+    for role in summarise(texts[-1].encode()).signoffs:
+        key = f"signoffs.{role}"
+        found, _ = builder.origin(current, key)
+        value, expected = summarise(texts[-1].encode()).value(key), current
+        while expected.pred is not None and summarise(texts[expected.pred.index].encode()).value(key) == value:
+            expected = expected.pred
+        assert found is expected, (role, texts)
