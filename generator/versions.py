@@ -63,7 +63,7 @@ def _node(events, event, depth: int):
     directly (no node tree, no type resolution): a few milliseconds for a results file of 200 items."""
     kind = type(event)
     if kind is yaml.ScalarEvent:
-        return None if event.style is None and event.value in _EMPTY else event.value
+        return None if not event.style and event.value in _EMPTY else event.value
     if depth > MAX_DEPTH:
         raise _Unreadable()
     if kind is yaml.MappingStartEvent:
@@ -142,6 +142,9 @@ def summarise(data: Optional[bytes]) -> Summary:
     return Summary(True, **out)
 
 
+_ONLY_BLANKS = re.compile(r"(?:\s|#[^\n]*)*\Z")
+
+
 def _offsets(text: str, data: bytes):
     """A function from a character index of `text` to the byte offset of the end of its line in `data`.
 
@@ -150,6 +153,10 @@ def _offsets(text: str, data: bytes):
     ascii_only = len(text) == len(data)
 
     def offset(index: int, start: bool = False) -> int:
+        if not start and _ONLY_BLANKS.match(text, index):
+            # Nothing but blanks and comments follows: what decides the entry is that nothing does, so no
+            # other version shares the bytes that decide it (a plain value would go on over added lines).
+            return len(data) + 1
         if start:  # the start of the line instead
             end = text.rfind("\n", 0, index) + 1
         else:
