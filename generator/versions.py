@@ -85,6 +85,22 @@ def _node(events, event, depth: int):
     raise _Unreadable()  # an alias: the loader refuses them, and nothing is compared through one
 
 
+class _Tracked:
+    """An event iterator that remembers the last event it gave (where a value parsed from it ended)."""
+
+    __slots__ = ("events", "last")
+
+    def __init__(self, events):
+        self.events, self.last = events, None
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        self.last = next(self.events)
+        return self.last
+
+
 def _entry(value):
     """An `items:` entry: a bare status is the same as `{status: ...}`."""
     if isinstance(value, str):
@@ -117,20 +133,21 @@ def summarise(data: Optional[bytes]) -> Summary:
             else:
                 value = _node(events, value_event, 1)
             if any(k == key for k, _ in root):
-                key_ends[key] = -1  # a duplicate key: never compared by its bytes (dropped below)
+                return UNREADABLE  # a duplicate key: the loader refuses the file
             root.append((key, value))
-            pending = key if key_ends.get(key) != -1 else None
+            pending = key
         if type(next(events)) is not yaml.DocumentEndEvent or type(next(events)) is not yaml.StreamEndEvent:
             return UNREADABLE  # a second document: the loader refuses it too
     except (UnicodeDecodeError, yaml.YAMLError, RecursionError, ValueError, StopIteration, _Unreadable):
         return UNREADABLE
-    key_ends = {k: e for k, e in key_ends.items() if e >= 0}
     out: dict = {"items": {}, "signoffs": {}, "launch": None, "launch_date": None, "checklist": None,
                  "signoff_ends": ends, "signoff_starts": starts, "key_ends": key_ends}
     for key, value in root:
         mapping = isinstance(value, tuple) and value[:1] != ("[",)
         if key == "items" and mapping:
             out["items"] = {k: _entry(v) for k, v in value}
+            if len(out["items"]) != len(value):
+                return UNREADABLE  # an item id twice: the loader refuses the file
         elif key == "signoffs" and mapping:
             out["signoffs"] = {k: v for k, v in value if v is not None}
         elif key == "launch" and value is not None:
@@ -152,8 +169,8 @@ def _offsets(text: str, data: bytes):
     ends (a simple key is decided within its line); that line end is where the bytes stop mattering."""
     ascii_only = len(text) == len(data)
 
-    def offset(index: int, start: bool = False) -> int:
-        if not start and _ONLY_BLANKS.match(text, index):
+    def offset(index: int, start: bool = False, closed: bool = False) -> int:
+        if not start and not closed and _ONLY_BLANKS.match(text, index):
             # Nothing but blanks and comments follows: what decides the entry is that nothing does, so no
             # other version shares the bytes that decide it (a plain value would go on over added lines).
             return len(data) + 1
@@ -183,10 +200,17 @@ def _signoffs(events, offset, ends: dict, starts: dict) -> tuple:
         if role in starts:
             duplicates.add(role)
         starts[role] = offset(event.start_mark.index, start=True)
-        pairs.append((role, _node(events, next(events), 2)))
-        pending = role
-    for role in duplicates:  # a duplicate key (which the loader refuses) is never compared by its bytes
-        ends.pop(role, None), starts.pop(role, None)
+        value_event = next(events)
+        tracked = _Tracked(events)
+        pairs.append((role, _node(tracked, value_event, 2)))
+        closing = tracked.last or value_event
+        if getattr(value_event, "flow_style", False) or getattr(value_event, "style", None) in ("'", '"'):
+            # A flow collection or quoted scalar is closed where it ends: later lines cannot change it.
+            ends[role] = offset(closing.end_mark.index, closed=True)
+        else:
+            pending = role
+    if duplicates:
+        raise _Unreadable()  # a duplicate key: the loader refuses the file, and so is it read here
     pairs.sort(key=lambda pair: pair[0])
     return tuple(pairs)
 
