@@ -1,9 +1,10 @@
-"""Fuzz the results loader and the checklist parser: any input gives a result or input problems, nothing else.
+"""Fuzz the results loader, the checklist parser and the git log reader: any input gives a result or problems.
 
     python fuzz/fuzz_inputs.py --seconds 600      # or: make fuzz SECONDS=600
 
 Inputs are random bytes, YAML and Markdown assembled from fragments that matter (anchors, tags, tabs,
-quotes, ids, statuses, task boxes, headings), and mutations of the example files. Runs in batches with
+quotes, ids, statuses, task boxes, headings), mutations of the example files, and `git log -z` output
+whose names, e-mails and messages hold separators, fake fields, NULs and direction characters. Runs in batches with
 fresh random seeds until the time is up; a failure prints the input and exits 1.
 """
 
@@ -26,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 from generator.checklist import describe, load_checklist, parse_checklist  # noqa: E402
 from generator.errors import InputError, Problems  # noqa: E402
 from generator.merge import evaluate  # noqa: E402
+from generator.provenance import LOG_FIELDS, SIGNATURES, parse_log  # noqa: E402
 from generator.results import load_release  # noqa: E402
 
 CHECKLIST, _ = load_checklist(ROOT / "checklists" / "production.md", "checklists/production.md")
@@ -95,6 +97,46 @@ def check_checklist(text: str, name: str = "fuzz") -> None:
         assert all(i.levels is None or set(i.levels) <= levels for i in checklist.items)
 
 
+def check_git_log(data: bytes) -> None:
+    """Read one `git log` output; only checked records (valid sha, trailer, dates, signature) and messages come out."""
+    records, problems = parse_log(data)
+    for r in records:
+        c = r.commit
+        assert len(c.sha) in (40, 64) and all(ch in "0123456789abcdef" for ch in c.sha)
+        assert c.signature in SIGNATURES.values() and c.author_date.tzinfo and c.commit_date.tzinfo
+        assert not any(ord(ch) < 32 or 0x202a <= ord(ch) <= 0x202e for ch in c.author + c.committer + c.subject)
+        for change in r.changes:
+            assert change.path and change.old_path and len(change.new_blob) == len(c.sha)
+    assert all(isinstance(p, str) and p for p in problems)
+
+
+GIT_BITS = ["\x1f", "\x1e", "\n", "\u202e", "\u2066", "\u200b", "G", "N", "%G?", "C",
+            "2020-01-01T00:00:00+00:00", "2026-13-45T99:99:99+99:99", "a" * 40, "\n:100644 100644 ", " R100",
+            "results/1.0.yaml", "results/x\ny.yaml", "Eve", "\x7f", "\u2028", "🔐"]
+NUL_BITS = ["\0", "\0C\0", "\0results/x\ny.yaml\0", "\0\0"]  # as if git printed a NUL: the record must not check
+
+
+def _git_record(rnd: random.Random) -> bytes:
+    """One log record as git writes it, with hostile text in the free fields and sometimes a broken field."""
+    sha = "%040x" % rnd.getrandbits(160)
+    def free() -> str:
+        bits = NUL_BITS if rnd.random() < 0.03 else GIT_BITS
+        return "".join(rnd.choice(bits) for _ in range(rnd.randint(0, 6)))
+
+    values = {"%H": sha, "%P": "" if rnd.random() < 0.3 else "%040x" % rnd.getrandbits(160), "%an": free(),
+              "%ae": free(), "%aI": "2026-01-01T09:00:00+01:00" if rnd.random() < 0.9 else free(), "%cn": free(),
+              "%ce": free(), "%cI": "2026-01-02T09:00:00+00:00", "%G?": rnd.choice(list(SIGNATURES) * 4 + ["", "GG"]),
+              "%s": free()}
+    body = "\0".join(values[f] for f in LOG_FIELDS).encode("utf-8", "surrogatepass")
+    raw = b""
+    for _ in range(rnd.randint(0, 3)):
+        status = rnd.choice(["A", "M", "D", "R100", "C075", "X", "Z"])
+        paths = [free() or "results/1.0.yaml" for _ in range(2 if status[0] in "RC" else 1)]
+        raw += (f"\n:100644 100644 {'1' * 40} {'2' * 40} {status}\0" + "\0".join(paths) + "\0").encode(
+            "utf-8", "surrogatepass")
+    return b"\0C\0" + body + b"\0" + raw
+
+
 def _mutate(seed: bytes, rnd: random.Random) -> bytes:
     data = bytearray(seed)
     for _ in range(rnd.randint(1, 8)):
@@ -118,6 +160,11 @@ results_input = st.one_of(
     st.tuples(st.sampled_from(range(len(SEEDS))), st.integers(0, 2**32)).map(
         lambda p: _mutate(SEEDS[p[0]], random.Random(p[1]))),
 )
+git_log_input = st.one_of(
+    st.binary(max_size=2000),
+    st.tuples(st.integers(1, 6), st.integers(0, 2**32)).map(
+        lambda p: b"".join(_git_record(random.Random(p[1] + i)) for i in range(p[0]))),
+)
 checklist_input = st.tuples(
     st.one_of(
         st.text(max_size=500),
@@ -128,7 +175,7 @@ checklist_input = st.tuples(
 
 
 def run(seconds: float, batch: int = 300) -> int:
-    """Fuzz both targets in batches until `seconds` have passed; returns the number of inputs tried."""
+    """Fuzz every target in batches until `seconds` have passed; returns the number of inputs tried."""
     tried = 0
     deadline = time.monotonic() + seconds
     cfg = settings(max_examples=batch, deadline=None, database=None, derandomize=False,
@@ -144,10 +191,16 @@ def run(seconds: float, batch: int = 300) -> int:
     def fuzz_checklist(case):
         check_checklist(*case)
 
+    @cfg
+    @given(git_log_input)
+    def fuzz_git_log(data):
+        check_git_log(data)
+
     while time.monotonic() < deadline:
         fuzz_results()
         fuzz_checklist()
-        tried += 2 * batch
+        fuzz_git_log()
+        tried += 3 * batch
     return tried
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import os
 import re
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,13 +14,15 @@ from typing import Optional
 from generator.cache import Cache
 from generator.cache import key as cache_key
 from generator.cachecodec import LOADED
-from generator.checklist import load_checklist, parse_checklist
+from generator.checklist import load_checklist
 from generator.errors import InputError, Location, Problem, Problems, display_path
 from generator.merge import evaluate, release_order
 from generator.model import Checklist, Evaluation, Release
 from generator.parallel import WorkerLost, parallel_map
-from generator.provenance import ChecklistRevision, History, Repository
-from generator.results import _parse, _Reader, _Scalar, _Seq, plain_data, signoff_lines
+from generator.history import GitHistory
+from generator.provenance import Repository
+from generator.results import _parse, _Reader, _Scalar, _Seq
+from generator.timeline import ReleaseHistory, TimelineBuilder, Timelines, build_timelines, future_dates, latest_date
 from generator.discover import checklist_sources, is_results_file, result_folders
 from generator.source import MAX_INPUT_BYTES, read_input, read_regular
 
@@ -43,9 +43,17 @@ class Project:
     releases: tuple[Release, ...]
     warnings: tuple[Problem, ...] = field(default=())
     versions: dict = field(default_factory=dict)  # release name -> the Checklist version it is evaluated against
-    histories: dict = field(default_factory=dict)  # release name -> FileHistory
-    revisions: dict = field(default_factory=dict)  # checklist name -> [ChecklistRevision], newest first
+    timelines: Timelines = field(default_factory=lambda: Timelines({}, {}))  # the history stage's output
     repository: Repository = field(default_factory=lambda: Repository(False, "not read"))
+    history_warning: Optional[Problem] = None  # incomplete history: `build` warns once, `build --strict` fails
+
+    @property
+    def histories(self) -> dict[str, ReleaseHistory]:
+        return self.timelines.histories
+
+    @property
+    def revisions(self) -> dict:
+        return self.timelines.revisions
 
     def checklist_of(self, release: Release) -> Checklist:
         return self.versions.get(release.name) or self.checklists[release.checklist]
@@ -69,73 +77,6 @@ class _ChecklistsAt(Mapping):
 
     def __len__(self) -> int:
         return len(self._current)
-
-
-def _versions(history: History, current: dict[str, Checklist], shas: set[str],
-              problems: Problems) -> dict[str, dict[str, Checklist]]:
-    """For each commit, the checklists as they were then: parsed once per distinct content."""
-    requests = [(sha, f"checklists/{name}.md") for sha in sorted(shas) for name in current]
-    parsed: dict[str, Optional[Checklist]] = {c.sha256: c for c in current.values()}
-    out: dict[str, dict[str, Checklist]] = {sha: {} for sha in shas}
-    for (sha, rel), data in history.contents(requests).items():
-        if data is None:
-            continue
-        digest = hashlib.sha256(data).hexdigest()
-        name = Path(rel).stem
-        if digest not in parsed:
-            parsed[digest] = _parse_old(data, name, rel, sha, digest, problems)
-        if parsed[digest] is not None:
-            out[sha][name] = parsed[digest]
-    return out
-
-
-def _parse_old(data: bytes, name: str, rel: str, sha: str, digest: str, problems: Problems) -> Optional[Checklist]:
-    """A checklist version from history; one that no longer parses falls back to the working tree's, with a warning."""
-    old = Problems()
-    try:
-        checklist = parse_checklist(data.decode("utf-8"), name, rel, old, digest)
-    except UnicodeDecodeError:
-        old.error(Location(rel), "not UTF-8")
-        checklist = None
-    if checklist is None or old.errors:
-        problems.warning(Location(rel), f"the version of commit {sha[:10]} does not parse "
-                         f"({old.errors[0].message if old.errors else 'not UTF-8'}); releases committed with it are "
-                         "evaluated against the working tree's checklist")
-        return None
-    return checklist
-
-
-def checklist_revisions(history: History, current: dict[str, Checklist]) -> dict[str, list[ChecklistRevision]]:
-    """Each checklist's commits, newest first, with the ids each one added, removed or renamed."""
-    out: dict[str, list[ChecklistRevision]] = {}
-    for name in current:
-        rel = f"checklists/{name}.md"
-        commits = list(reversed(history.commits(rel)))  # oldest first, to compare each with the one before
-        contents = history.contents([(c.sha, rel) for c in commits])
-        revisions: list[ChecklistRevision] = []
-        before: dict[str, str] = {}
-        for commit in commits:
-            data = contents.get((commit.sha, rel))
-            ignored = Problems()
-            try:
-                parsed = parse_checklist(data.decode("utf-8"), name, rel, ignored) if data else None
-            except UnicodeDecodeError:
-                parsed = None
-            if parsed is None or ignored.errors:
-                continue
-            now = {i.id: i.plain for i in parsed.items}
-            added = [i for i in now if i not in before]
-            removed = [i for i in before if i not in now]
-            by_text = {before[i]: i for i in removed}
-            renamed = [(by_text[now[i]], i) for i in added if now[i] in by_text]
-            moved_old = {o for o, _ in renamed}
-            moved_new = {n for _, n in renamed}
-            revisions.append(ChecklistRevision(
-                commit, len(now), tuple(i for i in added if i not in moved_new),
-                tuple(i for i in removed if i not in moved_old), tuple(renamed)))
-            before = now
-        out[name] = list(reversed(revisions))
-    return out
 
 
 def load_config(root: Path, problems: Problems) -> dict:
@@ -216,15 +157,13 @@ def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
         problems.extend(warnings)
         checklists[checklist.name] = checklist
 
-    history = History(root)
+    history = GitHistory(root)
+    reader = TimelineBuilder(history, root)
+    for message in history.problems:
+        problems.warning(Location(".git"), message)
     releases: list[Release] = []
     folders = result_folders(root, problems)
-    files = [p for _, _, entries in folders for p, st in entries if p.suffix == ".yaml" and stat.S_ISREG(st.st_mode)]
-    # Each results file is checked against the checklist as it was when the file was last committed.
-    last_commit = {p: _last_commit(history, display_path(p, root)) for p in files}
-    at_commit = _versions(history, checklists, {sha for sha in last_commit.values() if sha}, problems)
     versions: dict[str, Checklist] = {}
-    histories: dict = {}
     # File checks first, in order; then the files are loaded (in parallel when there are many); then
     # everything is put together in the same order, so problems and pages do not depend on the workers.
     slots: list = []  # per file: a list of problems found before loading, or a _ResultsFile to load
@@ -245,9 +184,8 @@ def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
                 slots.append(local.items)
                 continue
             by_folded[folded] = shown
-            sha = last_commit.get(path)
-            view = _ChecklistsAt(checklists, at_commit.get(sha, {}) if sha else {})
-            slots.append(_ResultsFile(path, shown, view, stems, product, frozenset(broken)))
+            slots.append(_ResultsFile(path, shown, _checklists_for(reader, shown, checklists), stems, product,
+                                      frozenset(broken)))
     loaded = iter(_load_releases([s for s in slots if isinstance(s, _ResultsFile)], cache))
     for slot in slots:
         if not isinstance(slot, _ResultsFile):
@@ -258,11 +196,30 @@ def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
         if release is not None:
             releases.append(release)
             versions[release.name] = slot.view[release.checklist]
-            histories[release.name] = history.file(slot.shown, _committed_signoff_lines(history, slot.shown, release))
+    problems.extend(future_dates(releases, latest_date()))
     problems.raise_if_errors()
-    histories = _edits_after_signoff(history, histories, {r.name: r.path for r in releases}, root)
-    return Project(root, config, checklists, tuple(releases), tuple(problems.warnings), versions, histories,
-                   checklist_revisions(history, checklists), history.repo)
+    timelines = build_timelines(reader, releases, versions)
+    problems.extend(reader.warnings)
+    return Project(root, config, checklists, tuple(releases), tuple(problems.warnings), versions, timelines,
+                   history.repo, _history_warning(history))
+
+
+def _checklists_for(reader: TimelineBuilder, shown: str, current: dict[str, Checklist]) -> "_ChecklistsAt":
+    """The checklists as the results file's last commit holds them (the working tree's when it has uncommitted
+    changes): each results file is checked and evaluated against the checklist it was committed with."""
+    history = reader.gh
+    if history.dirty(shown):
+        return _ChecklistsAt(current, {})
+    at = reader.checklists_at(history.current(shown))
+    return _ChecklistsAt(current, {name: at[name] for name in current if name in at})
+
+
+def _history_warning(history: GitHistory) -> Optional[Problem]:
+    if not history.incomplete:
+        return None
+    return Problem(Location(".git"), f"the git history is incomplete ({history.incomplete}): the audit cannot check "
+                   "the releases as launched, sign-offs as given or edits after them; build from a clone with "
+                   "full history (git fetch --unshallow; fetch-depth: 0 in CI)", "warning")
 
 
 @dataclass(frozen=True)
@@ -320,64 +277,3 @@ def _load_releases(files: list[_ResultsFile], cache: Optional[Cache]) -> list[tu
         if entries[i] and release is not None and not any(p.is_error for p in found):
             cache.put(entries[i], (release, tuple(found)), LOADED)
     return done
-
-
-def _edits_after_signoff(history: History, histories: dict, paths: dict, root: Path) -> dict:
-    """Record, per release, the commits after its last sign-off that changed more than the `launch:` block."""
-    wanted: dict[str, list] = {}
-    for name, h in histories.items():
-        if not h.signoff_commits:
-            continue
-        last = max(h.signoff_commits.values(), key=lambda c: (c.commit_date, c.sha))
-        shas = [c.sha for c in h.commits]
-        if last.sha not in shas:
-            continue
-        later = list(reversed(h.commits[: shas.index(last.sha)]))  # oldest first
-        if later or h.dirty:
-            wanted[name] = [last] + later
-    requests = [(c.sha, histories[name].path) for name, commits in wanted.items() for c in commits]
-    contents = history.contents(requests)
-    out = dict(histories)
-    for name, commits in wanted.items():
-        h = histories[name]
-        versions = [(c, contents.get((c.sha, h.path))) for c in commits]
-        if h.dirty:
-            versions.append((None, (root / paths[name]).read_bytes() if (root / paths[name]).exists() else None))
-        edits = []
-        for (_, before), (commit, after) in zip(versions, versions[1:]):
-            changed = _changed_keys(before, after)
-            if changed:
-                edits.append((commit, changed))
-        out[name] = dataclasses.replace(h, edits_after_signoff=tuple(edits))
-    return out
-
-
-def _changed_keys(before: Optional[bytes], after: Optional[bytes]) -> tuple[str, ...]:
-    """Top-level keys whose content differs between two versions of a results file, `launch` aside."""
-    if before is None or after is None:
-        return ("(file)",)
-    a = plain_data(before.decode("utf-8", "replace"))
-    b = plain_data(after.decode("utf-8", "replace"))
-    if not isinstance(a, dict) or not isinstance(b, dict):
-        return ("(file)",) if a != b else ()
-    keys = sorted((set(a) | set(b)) - {"launch"})
-    return tuple(k for k in keys if a.get(k) != b.get(k))
-
-
-def _committed_signoff_lines(history: History, rel: str, release: Release) -> dict[str, int]:
-    """Lines of the sign-offs in the committed version of a results file (the working tree's if it is clean)."""
-    if not history.dirty(rel):
-        return {s.role: s.location.line for s in release.signoffs}
-    commits = history.commits(rel)
-    if not commits:
-        return {}
-    data = history.contents([(commits[0].sha, rel)]).get((commits[0].sha, rel))
-    return signoff_lines(data.decode("utf-8", "replace")) if data else {}
-
-
-def _last_commit(history: History, rel: str) -> Optional[str]:
-    """The commit that last changed a results file, or None when it has uncommitted changes (or no history)."""
-    if history.dirty(rel):
-        return None
-    commits = history.commits(rel)
-    return commits[0].sha if commits else None

@@ -431,11 +431,17 @@ def load_release(path: Path, shown: str, checklists: dict[str, Checklist], probl
     checklist's own errors are not echoed as a wrong id in every results file. `files` maps release
     names (case-folded) to the results files of the repository, to name the other file of a duplicate.
     """
-    start = len(problems.errors)
     read = read_results_bytes(path, shown, problems)
     if read is None:
         return None
-    text, data = read
+    return release_from_text(read[0], read[1], path, shown, checklists, problems, broken, files, product)
+
+
+def release_from_text(text: str, data: bytes, path: Path, shown: str, checklists: dict[str, Checklist],
+                      problems: Problems, broken: frozenset = frozenset(), files: Optional[dict[str, str]] = None,
+                      product: str = "") -> Optional[Release]:
+    """load_release for a text already read (a results file as one commit of the history holds it)."""
+    start = len(problems.errors)
     bad_name = release_name_problem(path.stem)
     if bad_name:
         problems.error(Location(shown), f"file name `{path.name}`: {bad_name}; rename the file")

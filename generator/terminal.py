@@ -59,10 +59,12 @@ def build_with_progress(root: Path, site_dir: Path, strict: bool, use_cache: boo
     try:
         with console.status("loading inputs", spinner="dots") if interactive else _NoStatus() as status:
             project = load_project(root, cache)
-            for w in capped(list(project.warnings)):
+            # An incomplete git history is said once, by the build only (`check` reads no history it could miss).
+            warnings = list(project.warnings) + ([project.history_warning] if project.history_warning else [])
+            for w in capped(warnings):
                 click.echo(str(w), err=True)
-            if strict and project.warnings:
-                raise InputError([Problem(w.location, w.message, "error") for w in project.warnings])
+            if strict and warnings:
+                raise InputError([Problem(w.location, w.message, "error") for w in warnings])
             site = SiteData.of_project(project, default_today())
             count = build_site(site, site_dir, root, step=status.update, cache=cache)
     finally:
