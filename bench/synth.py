@@ -27,18 +27,31 @@ def add_release(dest: Path, n: int) -> str:
     return name
 
 
+LAST_DAY = dt.date(2026, 11, 27)  # the bench's SOURCE_DATE_EPOCH is 2026-11-28: no date may be after it
+
+
 def write_history(dest: Path, releases: int, seed: int = 7) -> list[str]:
-    """Write checklists/production.md and `releases` results files into `dest`; returns the release names."""
+    """Write checklists/production.md and `releases` results files into `dest`; returns the release names.
+
+    Release n + 1 launches 1, 2 or 7 days after release n; the first day is chosen so that the last launch
+    is on or before LAST_DAY (a sign-off or launch dated in the future is an input error)."""
+    first = dt.date(2020, 1, 6)
+    last = _write_history(dest, releases, seed, first)
+    if last > LAST_DAY:
+        _write_history(dest, releases, seed, first - (last - LAST_DAY))
+    return [release_name(n) for n in range(releases)]
+
+
+def _write_history(dest: Path, releases: int, seed: int, day: dt.date) -> dt.date:
+    """The files of write_history from a first day; returns the last release's day."""
     rnd = random.Random(seed)
     (dest / "checklists").mkdir(parents=True, exist_ok=True)
     (dest / "results").mkdir(exist_ok=True)
     shutil.copy(ROOT / "checklists" / "production.md", dest / "checklists" / "production.md")
     checklist, _ = load_checklist(dest / "checklists" / "production.md")
-    names = []
-    day = dt.date(2020, 1, 6)
+    last = day
     for n in range(releases):
         name = release_name(n)
-        names.append(name)
         launched = n < releases - 1
         lines = [f'release: "{name}"', "checklist: production", "items:"]
         if rnd.random() < 0.5:
@@ -70,8 +83,9 @@ def write_history(dest: Path, releases: int, seed: int = 7) -> list[str]:
             lines += ["launch:", f"  date: {day.isoformat()}", '  time: "14:00"', "  timezone: Europe/Berlin",
                       f"  deployed_by: {rnd.choice(PEOPLE)}"]
         (dest / "results" / f"{name}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        last = day
         day += dt.timedelta(days=rnd.choice([1, 2, 7]))
-    return names
+    return last
 
 
 def write_baseline(dest: Path, history: Path) -> None:

@@ -1,9 +1,10 @@
-"""Fuzz the results loader and the checklist parser: any input gives a result or input problems, nothing else.
+"""Fuzz the results loader, the checklist parser and the git log reader: any input gives a result or problems.
 
     python fuzz/fuzz_inputs.py --seconds 600      # or: make fuzz SECONDS=600
 
 Inputs are random bytes, YAML and Markdown assembled from fragments that matter (anchors, tags, tabs,
-quotes, ids, statuses, task boxes, headings), and mutations of the example files. Runs in batches with
+quotes, ids, statuses, task boxes, headings), mutations of the example files, and `git log -z` output
+whose names, e-mails and messages hold separators, fake fields, NULs and direction characters. Runs in batches with
 fresh random seeds until the time is up; a failure prints the input and exits 1.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import sys
 import tempfile
 import time
@@ -22,9 +24,10 @@ from hypothesis import strategies as st
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.checklist import load_checklist, parse_checklist  # noqa: E402
+from generator.checklist import describe, load_checklist, parse_checklist  # noqa: E402
 from generator.errors import InputError, Problems  # noqa: E402
 from generator.merge import evaluate  # noqa: E402
+from generator.provenance import LOG_FIELDS, SIGNATURES, parse_log  # noqa: E402
 from generator.results import load_release  # noqa: E402
 
 CHECKLIST, _ = load_checklist(ROOT / "checklists" / "production.md", "checklists/production.md")
@@ -46,7 +49,19 @@ MD_BITS = [
     "```\n", "~~~\n", "<!-- ", " -->\n", "<script>alert(1)</script>\n", "| a | [ ] b |\n|---|---|\n",
     "[ ] para\n", "- [ ] Page load < 3 seconds\n", "- [ ] x ≥ 99.5%\n", "- [ ] y (optional)\n", "- [ ] z (if used)\n",
     "{#pinned}", "{#bad id}", "🔥\n", "\n", "    code\n", "> quote\n", "1. [ ] ordered\n", "- [ ] \n", "Ã©\n",
+    # Checklists as people write them: front matter, placeholders, sign-off lines, tables, bold lines, references.
+    "---\nname: Release\ntitle: 'x'\n---\n", "---\n", "name: &a [*a]\n", "- [ ] ...\n", "- [ ] TODO\n", "- [ ]\n",
+    "- [ ] <fill in>\n", "- [ ] <script>alert(1)</script>\n", "- [ ] {{ var }}\n", "- [ ] [Item]\n", "- [ ] 🚀\n",
+    "**QA Lead:** _____ Date: _____\n", "QA Lead: ______\n", "- Product:\n", "- Signatures:\n  - SRE:\n",
+    "## 5. Signatures\n", "## Release approvals\n", "Name: `[NAME]`  \n", "**Before release**\n", "**Signatures**\n",
+    "| Check | Description | Level A | Level B |\n|---|---|---|---|\n", "| Runbook | x | ✓ | |\n", "| a | ✅ | ☐ |\n",
+    "| # | Task | Done |\n|---|---|---|\n| 1 | Drain | ☐ |\n", "| [X] | [X] | [x] |\n", "|||\n|-|-|\n",
+    "- [ ] see [ref][r] ![alt][r]\n", "[r]: https://example.com \"t\"\n", "[r]: javascript:alert(1)\n",
+    "- Plain bullet\n  - [ ] nested task\n", "- [ ] coverage above 70%\n", "- [ ] size don't exceed 2 MB\n",
+    "- [ ] x (only for v1)\n", "- [ ] y (If Needed).\n", "# Second\n- [ ] stray\n", "<!-- c -->", "Title\n===\n",
+    "- [ ] " + "very long words " * 12 + "\n", "  " * 12 + "- [ ] deep\n", "> " * 25 + "- [ ] quoted\n",
 ]
+NAMES = ["fuzz", "production", "", "..", "x<img src=x onerror=alert(1)>", "a\nb", "🚀", "Straße", "\u202eevil"]
 
 
 def check_results(data: bytes) -> None:
@@ -63,14 +78,63 @@ def check_results(data: bytes) -> None:
             evaluate(release, CHECKLIST)
 
 
-def check_checklist(text: str) -> None:
-    """Parse one checklist; only a Checklist with problems may come out, and ids must be unique and path-safe."""
+def check_checklist(text: str, name: str = "fuzz") -> None:
+    """Parse one checklist; only a Checklist with problems may come out, every problem names a line of the file,
+    ids are unique, path-safe and at most 100 characters, and the summary line can be made."""
     problems = Problems()
-    checklist = parse_checklist(text, "fuzz", "checklists/fuzz.md", problems)
+    checklist = parse_checklist(text, name, "checklists/fuzz.md", problems)
+    lines = len(re.split(r"\r\n|\r|\n", text))  # as markdown-it counts them
+    for p in problems.items:
+        assert 1 <= p.location.line <= lines and p.location.col >= 1 and p.message, str(p)
+    describe(checklist)
     if not problems.errors:
         ids = [n for n in checklist.nodes]
         assert len(ids) == len(set(ids))
         assert all(".." not in i.split("/") and "\\" not in i and not i.startswith("/") for i in ids)
+        assert all(len(i) <= 100 for i in ids)
+        assert all(not i.plain.startswith("<script") for i in checklist.items)
+        levels = {level.id for level in checklist.levels}
+        assert all(i.levels is None or set(i.levels) <= levels for i in checklist.items)
+
+
+def check_git_log(data: bytes) -> None:
+    """Read one `git log` output; only checked records (valid sha, trailer, dates, signature) and messages come out."""
+    records, problems = parse_log(data)
+    for r in records:
+        c = r.commit
+        assert len(c.sha) in (40, 64) and all(ch in "0123456789abcdef" for ch in c.sha)
+        assert c.signature in SIGNATURES.values() and c.author_date.tzinfo and c.commit_date.tzinfo
+        assert not any(ord(ch) < 32 or 0x202a <= ord(ch) <= 0x202e for ch in c.author + c.committer + c.subject)
+        for change in r.changes:
+            assert change.path and change.old_path and len(change.new_blob) == len(c.sha)
+    assert all(isinstance(p, str) and p for p in problems)
+
+
+GIT_BITS = ["\x1f", "\x1e", "\n", "\u202e", "\u2066", "\u200b", "G", "N", "%G?", "C",
+            "2020-01-01T00:00:00+00:00", "2026-13-45T99:99:99+99:99", "a" * 40, "\n:100644 100644 ", " R100",
+            "results/1.0.yaml", "results/x\ny.yaml", "Eve", "\x7f", "\u2028", "🔐"]
+NUL_BITS = ["\0", "\0C\0", "\0results/x\ny.yaml\0", "\0\0"]  # as if git printed a NUL: the record must not check
+
+
+def _git_record(rnd: random.Random) -> bytes:
+    """One log record as git writes it, with hostile text in the free fields and sometimes a broken field."""
+    sha = "%040x" % rnd.getrandbits(160)
+    def free() -> str:
+        bits = NUL_BITS if rnd.random() < 0.03 else GIT_BITS
+        return "".join(rnd.choice(bits) for _ in range(rnd.randint(0, 6)))
+
+    values = {"%H": sha, "%P": "" if rnd.random() < 0.3 else "%040x" % rnd.getrandbits(160), "%an": free(),
+              "%ae": free(), "%aI": "2026-01-01T09:00:00+01:00" if rnd.random() < 0.9 else free(), "%cn": free(),
+              "%ce": free(), "%cI": "2026-01-02T09:00:00+00:00", "%G?": rnd.choice(list(SIGNATURES) * 4 + ["", "GG"]),
+              "%s": free()}
+    body = "\0".join(values[f] for f in LOG_FIELDS).encode("utf-8", "surrogatepass")
+    raw = b""
+    for _ in range(rnd.randint(0, 3)):
+        status = rnd.choice(["A", "M", "D", "R100", "C075", "X", "Z"])
+        paths = [free() or "results/1.0.yaml" for _ in range(2 if status[0] in "RC" else 1)]
+        raw += (f"\n:100644 100644 {'1' * 40} {'2' * 40} {status}\0" + "\0".join(paths) + "\0").encode(
+            "utf-8", "surrogatepass")
+    return b"\0C\0" + body + b"\0" + raw
 
 
 def _mutate(seed: bytes, rnd: random.Random) -> bytes:
@@ -96,14 +160,22 @@ results_input = st.one_of(
     st.tuples(st.sampled_from(range(len(SEEDS))), st.integers(0, 2**32)).map(
         lambda p: _mutate(SEEDS[p[0]], random.Random(p[1]))),
 )
-checklist_input = st.one_of(
-    st.text(max_size=500),
-    st.lists(st.one_of(st.sampled_from(MD_BITS), st.text(max_size=20)), max_size=40).map("".join),
+git_log_input = st.one_of(
+    st.binary(max_size=2000),
+    st.tuples(st.integers(1, 6), st.integers(0, 2**32)).map(
+        lambda p: b"".join(_git_record(random.Random(p[1] + i)) for i in range(p[0]))),
+)
+checklist_input = st.tuples(
+    st.one_of(
+        st.text(max_size=500),
+        st.lists(st.one_of(st.sampled_from(MD_BITS), st.text(max_size=20)), max_size=40).map("".join),
+    ),
+    st.one_of(st.sampled_from(NAMES), st.text(max_size=12)),
 )
 
 
 def run(seconds: float, batch: int = 300) -> int:
-    """Fuzz both targets in batches until `seconds` have passed; returns the number of inputs tried."""
+    """Fuzz every target in batches until `seconds` have passed; returns the number of inputs tried."""
     tried = 0
     deadline = time.monotonic() + seconds
     cfg = settings(max_examples=batch, deadline=None, database=None, derandomize=False,
@@ -116,13 +188,19 @@ def run(seconds: float, batch: int = 300) -> int:
 
     @cfg
     @given(checklist_input)
-    def fuzz_checklist(text):
-        check_checklist(text)
+    def fuzz_checklist(case):
+        check_checklist(*case)
+
+    @cfg
+    @given(git_log_input)
+    def fuzz_git_log(data):
+        check_git_log(data)
 
     while time.monotonic() < deadline:
         fuzz_results()
         fuzz_checklist()
-        tried += 2 * batch
+        fuzz_git_log()
+        tried += 3 * batch
     return tried
 
 

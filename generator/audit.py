@@ -1,12 +1,23 @@
-"""Audit findings: one function per rule, listed in RULES; each yields findings with evidence an auditor can follow."""
+"""Audit findings: one function per rule, listed in RULES; each yields findings with evidence an auditor can follow.
+
+A launched release is judged as its launch commit holds it (timeline.py): later edits are findings of
+their own and never change what the launch rules see. Messages name commits by sha, author and
+committer date (the order commits were made in; an author date can be set to anything).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional, Sequence
 
+from generator.errors import printable
 from generator.model import Evaluation
-from generator.provenance import FileHistory, Repository
+from generator.provenance import Repository
+
+MAX_LISTED = 10  # items or entries named in one message; the evidence lists up to 50
+# Rules that read the git history: without it (or with part of it) they cannot be checked.
+HISTORY_RULES = ("signer-is-recorder", "signoff-not-ready", "signoff-after-launch", "edited-after-signoff",
+                 "edited-after-launch", "unsigned-commit", "release-deleted")
 
 
 @dataclass(frozen=True)
@@ -26,15 +37,22 @@ class Finding:
 
 @dataclass(frozen=True)
 class AuditContext:
-    """What the rules look at: evaluated releases, their git history, and the audit settings."""
+    """What the rules look at: evaluated releases, their history (timeline.py), and the audit settings."""
 
     evaluations: Sequence[Evaluation]
-    histories: dict  # release name -> FileHistory
+    histories: dict  # release name -> ReleaseHistory
     repository: Repository
     config: dict  # readiness.yml `audit:` settings
+    launched: dict = field(default_factory=dict)  # release name -> Evaluation of the release as launched
+    tombstones: tuple = ()
+    incomplete: str = ""  # why the history is incomplete ("" when it is whole)
 
-    def history(self, e: Evaluation) -> Optional[FileHistory]:
+    def history(self, e: Evaluation):
         return self.histories.get(e.release.name)
+
+    def judged(self, e: Evaluation) -> Evaluation:
+        """The evaluation the launch rules judge: the release as launched when the history has it, else as now."""
+        return self.launched.get(e.release.name) or e
 
 
 def _line(location) -> str:
@@ -42,32 +60,53 @@ def _line(location) -> str:
 
 
 def _commit(c) -> dict:
-    return {"sha": c.sha, "author": c.author, "date": c.author_date.isoformat(), "signature": c.signature}
+    return {"sha": c.sha, "author": c.author, "date": c.author_date.isoformat(),
+            "committed": c.commit_date.isoformat(), "signature": c.signature}
+
+
+def _by(c) -> str:
+    return f"commit {c.short} by {c.author} (committed {c.commit_date.isoformat()})"
+
+
+def _as_of(ctx: AuditContext, e: Evaluation) -> dict:
+    """Evidence naming the launch commit whose version of the file a finding was judged on."""
+    h = ctx.history(e)
+    if e.release.name in ctx.launched and h is not None and h.launch is not None:
+        return {"as_launched": h.launch.commit.sha}
+    return {}
+
+
+def _listed(names: list[str]) -> str:
+    shown = ", ".join(names[:MAX_LISTED])
+    return shown + (f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else "")
 
 
 def signoff_missing(ctx: AuditContext) -> Iterable[Finding]:
-    for e in ctx.evaluations:
+    for now in ctx.evaluations:
+        e = ctx.judged(now)
         if e.launched:
             for role in e.unsigned:
-                yield Finding("signoff-missing", "error", e.release.name,
+                yield Finding("signoff-missing", "error", now.release.name,
                               f"launched {e.release.launch.date} without a sign-off by {role}",
-                              {"role": role, "file": e.release.path})
+                              {"role": role, "file": now.release.path, **_as_of(ctx, now)})
 
 
 def launched_before_signoff(ctx: AuditContext) -> Iterable[Finding]:
-    for e in ctx.evaluations:
+    for now in ctx.evaluations:
+        e = ctx.judged(now)
         if not e.launched:
             continue
         for s in e.release.signoffs:
             if s.date > e.release.launch.date:
-                yield Finding("launched-before-signoff", "error", e.release.name,
+                yield Finding("launched-before-signoff", "error", now.release.name,
                               f"launched {e.release.launch.date}, before {s.role} signed on {s.date}",
                               {"role": s.role, "signed": s.date.isoformat(), "launch": e.release.launch.date.isoformat(),
-                               "line": _line(s.location)})
+                               "line": _line(s.location), **_as_of(ctx, now)})
 
 
 def signoff_before_completion(ctx: AuditContext) -> Iterable[Finding]:
-    for e in ctx.evaluations:
+    for now in ctx.evaluations:
+        e = ctx.judged(now)
         dated = [(r.own.date, r.item.id, r.own.location) for r in e.results
                  if r.status == "done" and r.own is not None and r.own.date is not None]
         if not dated:
@@ -75,33 +114,37 @@ def signoff_before_completion(ctx: AuditContext) -> Iterable[Finding]:
         last_date, last_item, where = max(dated, key=lambda d: (d[0], d[1]))
         for s in e.release.signoffs:
             if s.date < last_date:
-                yield Finding("signoff-before-completion", "warning", e.release.name,
+                yield Finding("signoff-before-completion", "warning", now.release.name,
                               f"{s.role} signed on {s.date}, before {last_item} was completed on {last_date}",
                               {"role": s.role, "signed": s.date.isoformat(), "item": last_item,
-                               "completed": last_date.isoformat(), "lines": [_line(s.location), _line(where)]})
+                               "completed": last_date.isoformat(), "lines": [_line(s.location), _line(where)],
+                               **_as_of(ctx, now)})
 
 
 def launched_not_ready(ctx: AuditContext) -> Iterable[Finding]:
-    for e in ctx.evaluations:
+    for now in ctx.evaluations:
+        e = ctx.judged(now)
         if e.launched and e.verdict != "YES":
             why = ", ".join(sorted({r.kind for r in e.reasons}))
-            yield Finding("launched-not-ready", "error", e.release.name,
+            yield Finding("launched-not-ready", "error", now.release.name,
                           f"launched {e.release.launch.date} while the verdict was {e.verdict} ({why})",
-                          {"verdict": e.verdict, "blocking": list(e.blocking)[:50], "unsigned": list(e.unsigned)})
+                          {"verdict": e.verdict, "blocking": list(e.blocking)[:50], "unsigned": list(e.unsigned),
+                           **_as_of(ctx, now)})
 
 
 def duplicate_signer(ctx: AuditContext) -> Iterable[Finding]:
     """One person signing several roles, however the name is spelt (case, spaces, invisible characters)."""
     from generator.text import comparable
 
-    for e in ctx.evaluations:
+    for now in ctx.evaluations:
+        e = ctx.judged(now)
         roles: dict[str, list[str]] = {}
         for s in e.release.signoffs:
             roles.setdefault(comparable(s.name), []).append(s.role)
         for s_name, signed in roles.items():
             if len(signed) > 1:
                 name = next(s.name for s in e.release.signoffs if comparable(s.name) == s_name)
-                yield Finding("duplicate-signer", "error", e.release.name,
+                yield Finding("duplicate-signer", "error", now.release.name,
                               f"{name} signed {len(signed)} roles: {', '.join(signed)}", {"name": name, "roles": signed})
 
 
@@ -111,60 +154,112 @@ def signer_is_recorder(ctx: AuditContext) -> Iterable[Finding]:
         if history is None:
             continue
         for s in e.release.signoffs:
-            commit = history.signoff_commits.get(s.role)
-            if commit is not None and commit.author.strip().casefold() != s.name.strip().casefold():
+            record = history.signoffs.get(s.role)
+            commit = record.commit if record is not None else None
+            if commit is not None and commit.author.strip().casefold() != printable(s.name).strip().casefold():
                 yield Finding("signer-is-recorder", "warning", e.release.name,
                               f"{s.role} sign-off by {s.name} was recorded by {commit.author} in {commit.short}",
                               {"role": s.role, "signer": s.name, "commit": _commit(commit), "line": _line(s.location)})
 
 
+def signoff_not_ready(ctx: AuditContext) -> Iterable[Finding]:
+    for e in ctx.evaluations:
+        history = ctx.history(e)
+        for role, record in sorted(history.signoffs.items()) if history else ():
+            if record.commit is None or not record.not_ready:
+                continue
+            names = [f"{item} ({status})" for item, status in record.not_ready]
+            yield Finding("signoff-not-ready", "error", e.release.name,
+                          f"{role} signed in {_by(record.commit)} while {len(names)} item"
+                          f"{'s were' if len(names) != 1 else ' was'} failed, pending or expired: {_listed(names)}",
+                          {"role": role, "commit": _commit(record.commit), "checklist_sha256": record.checklist_sha256,
+                           "items": [{"item": i, "status": s} for i, s in record.not_ready[:50]]})
+
+
+def signoff_after_launch(ctx: AuditContext) -> Iterable[Finding]:
+    for e in ctx.evaluations:
+        history = ctx.history(e)
+        if history is None or history.launch is None:
+            continue
+        signed = {s.role: s for s in e.release.signoffs}
+        for role, record in sorted(history.signoffs.items()):
+            if record.after_launch and role in signed:
+                launch = history.launch.commit
+                yield Finding("signoff-after-launch", "error", e.release.name,
+                              f"{role} sign-off (dated {signed[role].date} in the file) was committed in "
+                              f"{_by(record.commit)}, after the launch was recorded in {_by(launch)}",
+                              {"role": role, "dated": signed[role].date.isoformat(), "commit": _commit(record.commit),
+                               "launch_commit": _commit(launch)})
+
+
+def _edits(edits) -> Iterable[tuple]:
+    for edit in edits:
+        where = _by(edit.commit) if edit.commit is not None else "uncommitted changes"
+        entries = [str(c) for c in edit.entries]
+        yield edit, where, entries, {"commit": _commit(edit.commit) if edit.commit is not None else None,
+                                     "file": edit.path, "entries": [{"key": c.key, "field": c.field, "before": c.before,
+                                                                     "after": c.after} for c in edit.entries[:50]]}
+
+
 def edited_after_signoff(ctx: AuditContext) -> Iterable[Finding]:
     for e in ctx.evaluations:
         history = ctx.history(e)
-        for commit, keys in history.edits_after_signoff if history else ():
-            where = f"commit {commit.short} by {commit.author} ({commit.author_date.date()})" if commit else \
-                "uncommitted changes"
-            last = max(history.signoff_commits.values(), key=lambda c: (c.commit_date, c.sha))
+        if history is None or history.last_signoff is None:
+            continue
+        for edit, where, entries, evidence in _edits(history.after_signoff):
             yield Finding("edited-after-signoff", "warning", e.release.name,
-                          f"{', '.join(keys)} changed by {where} after the last sign-off was recorded in {last.short}",
-                          {"keys": list(keys), "commit": _commit(commit) if commit else None,
-                           "signoff_commit": _commit(last)})
+                          f"{where} changed {_listed(entries)}, after the last sign-off was recorded in "
+                          f"{_by(history.last_signoff)}", {**evidence, "signoff_commit": _commit(history.last_signoff)})
+
+
+def edited_after_launch(ctx: AuditContext) -> Iterable[Finding]:
+    for e in ctx.evaluations:
+        history = ctx.history(e)
+        if history is None or history.launch is None:
+            continue
+        for edit, where, entries, evidence in _edits(history.after_launch):
+            yield Finding("edited-after-launch", "warning" if edit.minor else "error", e.release.name,
+                          f"{where} changed {_listed(entries)}, after the launch was recorded in "
+                          f"{_by(history.launch.commit)}", {**evidence, "launch_commit": _commit(history.launch.commit)})
 
 
 def waiver_expired(ctx: AuditContext) -> Iterable[Finding]:
-    for e in ctx.evaluations:
+    for now in ctx.evaluations:
+        e = ctx.judged(now)
         for r in e.results:
             if r.expired:
                 when = "before the launch" if e.launched else "before the evaluation date"
-                yield Finding("waiver-expired", "error", e.release.name,
+                yield Finding("waiver-expired", "error", now.release.name,
                               f"waiver of {r.item.id} expired on {r.entry.expires}, {when} ({e.evaluated_on})",
                               {"item": r.item.id, "expires": r.entry.expires.isoformat(),
-                               "approved_by": r.entry.approved_by, "line": _line(r.entry.location)})
+                               "approved_by": r.entry.approved_by, "line": _line(r.entry.location), **_as_of(ctx, now)})
 
 
 def justification_missing(ctx: AuditContext) -> Iterable[Finding]:
-    for e in ctx.evaluations:
+    for now in ctx.evaluations:
+        e = ctx.judged(now)
         seen: set[str] = set()
         for r in e.results:
             if r.status in ("n/a", "waived") and r.entry is not None and not r.entry.reason \
                     and r.entry.target not in seen:
                 seen.add(r.entry.target)
                 severity = "warning" if r.status == "n/a" and r.item.conditional else "error"
-                yield Finding("justification-missing", severity, e.release.name,
+                yield Finding("justification-missing", severity, now.release.name,
                               f"{r.entry.target} is {r.status} without a reason",
-                              {"entry": r.entry.target, "line": _line(r.entry.location)})
+                              {"entry": r.entry.target, "line": _line(r.entry.location), **_as_of(ctx, now)})
 
 
 def evidence_missing(ctx: AuditContext) -> Iterable[Finding]:
     required = tuple(ctx.config.get("evidence_required", ()))
     if not required:
         return
-    for e in ctx.evaluations:
+    for now in ctx.evaluations:
+        e = ctx.judged(now)
         for r in e.results:
             if r.status == "done" and any(a in required for a in r.item.ancestors + (r.item.id,)) \
                     and not (r.own and r.own.evidence):
-                yield Finding("evidence-missing", "warning", e.release.name,
-                              f"{r.item.id} is done without an evidence link", {"item": r.item.id})
+                yield Finding("evidence-missing", "warning", now.release.name,
+                              f"{r.item.id} is done without an evidence link", {"item": r.item.id, **_as_of(ctx, now)})
 
 
 def unsigned_commit(ctx: AuditContext) -> Iterable[Finding]:
@@ -172,35 +267,58 @@ def unsigned_commit(ctx: AuditContext) -> Iterable[Finding]:
         return
     for e in ctx.evaluations:
         history = ctx.history(e)
-        for c in history.commits if history else ():
-            if not c.signature.startswith("good"):
+        for row in history.commits if history else ():
+            c = row.commit
+            if not c.signature.startswith("good") and not row.note.startswith("the clone's first commit"):
                 yield Finding("unsigned-commit", "error", e.release.name,
-                              f"commit {c.short} by {c.author} changing {e.release.path} is {c.signature}",
+                              f"commit {c.short} by {c.author} changing {row.path} is {c.signature}",
                               {"commit": _commit(c)})
 
 
 def timestamp_ambiguous(ctx: AuditContext) -> Iterable[Finding]:
-    for e in ctx.evaluations:
-        launch = e.release.launch
+    for now in ctx.evaluations:
+        launch = ctx.judged(now).release.launch
         if launch and launch.time and not launch.timezone:
-            yield Finding("timestamp-ambiguous", "warning", e.release.name,
-                          f"launch time {launch.time} has no time zone", {"line": _line(launch.location)})
+            yield Finding("timestamp-ambiguous", "warning", now.release.name,
+                          f"launch time {launch.time} has no time zone", {"line": _line(launch.location),
+                                                                          **_as_of(ctx, now)})
+
+
+def release_deleted(ctx: AuditContext) -> Iterable[Finding]:
+    for t in ctx.tombstones:
+        verdict = t.launch.verdict or "unknown"
+        yield Finding("release-deleted", "error", t.release,
+                      f"{t.path} of release {t.release}, launched {t.launch.date or '(date unreadable)'} with the verdict "
+                      f"{verdict} (recorded in {_by(t.launch.commit)}), was deleted in {_by(t.removed)}",
+                      {"file": t.path, "removed": _commit(t.removed), "launch_commit": _commit(t.launch.commit),
+                       "verdict_at_launch": t.launch.verdict, "verdict_when_deleted": t.verdict})
 
 
 def history_incomplete(ctx: AuditContext) -> Iterable[Finding]:
+    not_checked = f"not checked: {', '.join(HISTORY_RULES)}; the launch rules judged the files as they are now"
     if not ctx.repository.available:
-        yield Finding("history-incomplete", "warning", None,
-                      f"provenance could not be computed: {ctx.repository.reason}", {})
+        yield Finding("history-incomplete", "error", None,
+                      f"provenance could not be computed: {ctx.repository.reason}; {not_checked}", {})
         return
     if ctx.repository.shallow:
-        yield Finding("history-incomplete", "warning", None,
-                      "the repository is a shallow clone: commits older than its depth are missing; "
-                      "fetch the full history (git fetch --unshallow)", {"head": ctx.repository.head})
+        yield Finding("history-incomplete", "error", None,
+                      "the repository is a shallow clone: commits older than its depth are missing, so what they "
+                      "did cannot be checked; fetch the full history (git fetch --unshallow)",
+                      {"head": ctx.repository.head})
+    elif ctx.incomplete:
+        yield Finding("history-incomplete", "error", None, f"the git history is incomplete: {ctx.incomplete}", {})
     for e in ctx.evaluations:
         history = ctx.history(e)
-        if history is not None and not history.commits:
+        if history is None:
+            continue
+        if not history.commits:
             yield Finding("history-incomplete", "warning", e.release.name,
                           f"{e.release.path} has never been committed", {"file": e.release.path})
+        elif history.launch is not None and history.launch.problem and not history.launch.before_clone:
+            yield Finding("history-incomplete", "error", e.release.name,
+                          f"the release as launched in {_by(history.launch.commit)} could not be evaluated: "
+                          f"{history.launch.problem}; the launch rules judged the file as it is now",
+                          {"launch_commit": _commit(history.launch.commit)})
 
 
 def carried_over_unconfirmed(ctx: AuditContext) -> Iterable[Finding]:
@@ -225,12 +343,16 @@ RULES: list[Callable[[AuditContext], Iterable[Finding]]] = [
     launched_not_ready,
     duplicate_signer,
     signer_is_recorder,
+    signoff_not_ready,
+    signoff_after_launch,
     edited_after_signoff,
+    edited_after_launch,
     waiver_expired,
     justification_missing,
     evidence_missing,
     unsigned_commit,
     timestamp_ambiguous,
+    release_deleted,
     history_incomplete,
     carried_over_unconfirmed,
 ]

@@ -52,9 +52,13 @@ def check(root: Path, staged: bool = False) -> None:
         from generator.cli_workflow import check_staged
 
         return check_staged(root)
+    from generator.checklist import describe
+
     project = _load(root)
     for w in capped(list(project.warnings)):
         click.echo(str(w))
+    for c in project.checklists.values():  # what was read, so a misread checklist shows at once
+        click.echo(printable(f"{c.path}: {describe(c)}"), err=True)
     click.echo(f"{len(project.checklists)} checklist(s), {len(project.releases)} results file(s): no errors"
                + (f", {len(project.warnings)} warning(s)" if project.warnings else ""), err=True)
 

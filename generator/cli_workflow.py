@@ -41,13 +41,13 @@ def check_staged(root: Path) -> None:
     anywhere when the commit changes a checklist or readiness.yml (every results file depends on those),
     or anywhere when the commit changes no project file at all (`pre-commit run --all-files`). Other
     errors are listed as not blocking: they are in files as already committed."""
-    from generator import snapshot
+    from generator import checkout
     from generator.cli_common import EXIT_INPUT
     from generator.errors import InputError
     from generator.project import load_project
 
-    changed = set(snapshot.staged_changes(root))
-    with snapshot.staged(root) as snap:
+    changed = set(checkout.staged_changes(root))
+    with checkout.staged(root) as snap:
         try:
             project = load_project(snap.root)
             problems, counts = list(project.warnings), (len(project.checklists), len(project.releases))

@@ -2,7 +2,7 @@
 
 `readiness diff BASE HEAD` shows a pull request's reviewer the verdicts it moves, the items and
 sign-offs it changes, the audit findings it adds or clears and the checklist edits with the releases
-they reach. Each revision is loaded as a checkout of it would be (generator/snapshot.py), through the
+they reach. Each revision is loaded as a checkout of it would be (generator/checkout.py), through the
 same public stages as a build: load_project, Project.evaluations, audit. Rendering is in diff_report.py.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from generator import analyse, snapshot
+from generator import analyse, checkout
 from generator.audit import AuditContext, Finding, audit
 from generator.errors import InputError, Problem
 from generator.model import Checklist, Evaluation, ItemResult
@@ -164,7 +164,7 @@ def load_side(root: Path, rev: str, which: str, today: dt.date) -> Side:
     """Load, evaluate and audit the project at `rev`."""
     from generator.project import load_project
 
-    with snapshot.revision(root, rev) as snap:
+    with checkout.revision(root, rev) as snap:
         try:
             project = load_project(snap.root)
         except InputError as exc:
@@ -195,8 +195,8 @@ def compare(base: Side, head: Side, today: dt.date) -> Report:
 
 def diff_revisions(root: Path, base: str, head: str, today: dt.date) -> Report:
     """Load both revisions and compare them."""
-    snapshot.resolve(root, base)  # a missing BASE is reported before HEAD is loaded
-    snapshot.resolve(root, head)
+    checkout.resolve(root, base)  # a missing BASE is reported before HEAD is loaded
+    checkout.resolve(root, head)
     return compare(load_side(root, base, "BASE", today), load_side(root, head, "HEAD", today), today)
 
 

@@ -9,9 +9,11 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Optional
 
-from generator.errors import InputError, Location, Problem
+from generator.report_common import fail as _fail
+from generator.report_common import read_report
 from generator.results import MAX_NUMBER_CHARS, MAX_VALUE
 
 # Strings are skipped so that digits inside them are not taken for numbers; what remains are the
@@ -30,10 +32,6 @@ class _Float(float):
 
     ordinal: int
     literal: str
-
-
-def _fail(shown: str, message: str, line: int = 1, col: int = 1) -> InputError:
-    return InputError([Problem(Location(shown, line, col), message)])
 
 
 @dataclass
@@ -102,3 +100,17 @@ def decode(text: str, shown: str) -> JsonReport:
     except RecursionError:
         raise _fail(shown, "invalid JSON: nested too deeply")
     return JsonReport(shown, text, data)
+
+
+def read_json(path: Path, shown: str) -> JsonReport:
+    """A JSON report file decoded: UTF-8 (a BOM is allowed), not empty, every number placed."""
+    data = read_report(path, shown)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise _fail(shown, f"byte 0x{data[exc.start]:02x} is not valid UTF-8; JSON reports are UTF-8", line, col)
+    if not text.strip():
+        raise _fail(shown, "the report is empty")
+    return decode(text, shown)

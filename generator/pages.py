@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Iterator, Optional, Union
 from generator import __version__
 from generator.analyse import (DIFF_SECTIONS, STRIP_RELEASES, Diff, carried, diffs, item_histories, most_failed,
                                signers)
-from generator.audit import RULES, AuditContext, audit
+from generator.audit import HISTORY_RULES, RULES, AuditContext, audit
 from generator.cache import key as cache_key
 from generator.charts import all_charts
 from generator.exports import (dumps, dumps_compact, findings_json, item_rows, release_csv, release_json,
@@ -22,6 +22,7 @@ from generator.model import Checklist, Evaluation, Item, ItemResult
 from generator.provenance import Repository
 from generator.reasons import held_back, search_text, why
 from generator.render import TEMPLATES
+from generator.timeline import Timelines
 
 
 @dataclass(frozen=True)
@@ -48,31 +49,36 @@ class SiteData:
     generated_on: dt.date
     diffs: dict = field(default_factory=dict)  # release name -> Diff against the previous release
     people: tuple = ()  # (name, [Signed, ...]) by name
-    histories: dict = field(default_factory=dict)  # release name -> FileHistory (git)
+    histories: dict = field(default_factory=dict)  # release name -> ReleaseHistory (timeline.py)
     revisions: dict = field(default_factory=dict)  # checklist name -> [ChecklistRevision]
     repository: Repository = field(default_factory=lambda: Repository(False, "not read"))
     findings: tuple = ()  # audit findings, errors first
     charts: dict = field(default_factory=dict)  # product -> trend charts (charts.Chart), in CHARTS order
     version: str = __version__
+    tombstones: tuple = ()  # launched releases whose results file was deleted (timeline.Tombstone)
+    incomplete: str = ""  # why the git history is incomplete ("" when it is whole)
 
     @classmethod
     def gather(cls, config: dict, checklists: dict[str, Checklist], evaluations, today: dt.date,
                histories: Optional[dict] = None, revisions: Optional[dict] = None,
-               repository: Optional[Repository] = None) -> "SiteData":
+               repository: Optional[Repository] = None, timelines: Optional[Timelines] = None) -> "SiteData":
         """Everything pages need, computed once before any page is made (so every page sees the same data)."""
         evaluations = tuple(evaluations)
         repository = repository or Repository(False, "not read")
-        findings = audit(AuditContext(evaluations, histories or {}, repository, config.get("audit", {})))
+        t = timelines or Timelines(histories or {}, {})
+        findings = audit(AuditContext(evaluations, t.histories, repository, config.get("audit", {}), t.launched,
+                                      t.tombstones, t.incomplete))
         return cls(config, checklists, evaluations, today, diffs(evaluations), tuple(signers(evaluations)),
-                   histories or {}, revisions or {}, repository, tuple(findings),
+                   t.histories, revisions or t.revisions, repository, tuple(findings),
                    {p: tuple(all_charts([e for e in evaluations if e.release.product == p]))
-                    for p in _products(evaluations)})
+                    for p in _products(evaluations)}, tombstones=t.tombstones,
+                   incomplete=t.incomplete if repository.available else repository.reason)
 
     @classmethod
     def of_project(cls, project, today: dt.date) -> "SiteData":
         """The site data of a loaded project, evaluated on `today` (for releases not launched)."""
         return cls.gather(project.config, project.checklists, project.evaluations(today), today,
-                          project.histories, project.revisions, project.repository)
+                          repository=project.repository, timelines=project.timelines)
 
     @property
     def latest(self) -> Optional[Evaluation]:
@@ -194,7 +200,7 @@ def _release_page_inputs(site: SiteData, e: Evaluation, findings: list) -> dict:
     # new commit does not change (and re-render) every release page.
     repo = dataclasses.replace(site.repository, head=None, head_date=None)
     return dict(diff=site.diffs.get(e.release.name, Diff(None, ())), history=site.histories.get(e.release.name),
-                repo=repo, findings=findings, repo_url=site.config.get("repo_url"),
+                repo=repo, findings=findings, repo_url=site.config.get("repo_url"), unchecked_rules=HISTORY_RULES,
                 checklist_is_current=current is not None and current.sha256 == e.checklist.sha256)
 
 
@@ -279,7 +285,8 @@ def audit_page(site: SiteData) -> Iterable[Output]:
     for f in site.findings:
         by_release.setdefault(f.release, []).append(f)
     yield _page("audit/index.md", "audit.md.j2", site, findings=site.findings, rules=rules, by_release=by_release,
-                repo_url=site.config.get("repo_url"))
+                repo_url=site.config.get("repo_url"), history_rules=HISTORY_RULES, tombstones=site.tombstones,
+                pages={e.release.name for e in site.evaluations})
 
 
 RULE_DOCS = TEMPLATES / "audit-rules.md"

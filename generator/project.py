@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,15 +13,18 @@ from typing import Optional
 
 from generator.cache import Cache
 from generator.cache import key as cache_key
-from generator.checklist import load_checklist, parse_checklist
+from generator.cachecodec import LOADED
+from generator.checklist import load_checklist
 from generator.errors import InputError, Location, Problem, Problems, display_path
-from generator.ids import release_name_problem
 from generator.merge import evaluate, release_order
 from generator.model import Checklist, Evaluation, Release
-from generator.parallel import parallel_map
-from generator.provenance import ChecklistRevision, History, Repository
-from generator.results import _parse, _Reader, _Scalar, _Seq, plain_data, read_results_bytes, signoff_lines
-from generator.source import MAX_INPUT_BYTES
+from generator.parallel import WorkerLost, parallel_map
+from generator.history import GitHistory
+from generator.provenance import Repository
+from generator.results import _parse, _Reader, _Scalar, _Seq
+from generator.timeline import ReleaseHistory, TimelineBuilder, Timelines, build_timelines, future_dates, latest_date
+from generator.discover import checklist_sources, is_results_file, result_folders
+from generator.source import MAX_INPUT_BYTES, read_input, read_regular
 
 CONFIG_FILE = "readiness.yml"
 CONFIG_KEYS = ("site_name", "site_description", "site_url", "repo_url", "copyright", "audit")
@@ -40,9 +43,17 @@ class Project:
     releases: tuple[Release, ...]
     warnings: tuple[Problem, ...] = field(default=())
     versions: dict = field(default_factory=dict)  # release name -> the Checklist version it is evaluated against
-    histories: dict = field(default_factory=dict)  # release name -> FileHistory
-    revisions: dict = field(default_factory=dict)  # checklist name -> [ChecklistRevision], newest first
+    timelines: Timelines = field(default_factory=lambda: Timelines({}, {}))  # the history stage's output
     repository: Repository = field(default_factory=lambda: Repository(False, "not read"))
+    history_warning: Optional[Problem] = None  # incomplete history: `build` warns once, `build --strict` fails
+
+    @property
+    def histories(self) -> dict[str, ReleaseHistory]:
+        return self.timelines.histories
+
+    @property
+    def revisions(self) -> dict:
+        return self.timelines.revisions
 
     def checklist_of(self, release: Release) -> Checklist:
         return self.versions.get(release.name) or self.checklists[release.checklist]
@@ -68,81 +79,16 @@ class _ChecklistsAt(Mapping):
         return len(self._current)
 
 
-def _versions(history: History, current: dict[str, Checklist], shas: set[str],
-              problems: Problems) -> dict[str, dict[str, Checklist]]:
-    """For each commit, the checklists as they were then: parsed once per distinct content."""
-    requests = [(sha, f"checklists/{name}.md") for sha in sorted(shas) for name in current]
-    parsed: dict[str, Optional[Checklist]] = {c.sha256: c for c in current.values()}
-    out: dict[str, dict[str, Checklist]] = {sha: {} for sha in shas}
-    for (sha, rel), data in history.contents(requests).items():
-        if data is None:
-            continue
-        digest = hashlib.sha256(data).hexdigest()
-        name = Path(rel).stem
-        if digest not in parsed:
-            parsed[digest] = _parse_old(data, name, rel, sha, digest, problems)
-        if parsed[digest] is not None:
-            out[sha][name] = parsed[digest]
-    return out
-
-
-def _parse_old(data: bytes, name: str, rel: str, sha: str, digest: str, problems: Problems) -> Optional[Checklist]:
-    """A checklist version from history; one that no longer parses falls back to the working tree's, with a warning."""
-    old = Problems()
-    try:
-        checklist = parse_checklist(data.decode("utf-8"), name, rel, old, digest)
-    except UnicodeDecodeError:
-        old.error(Location(rel), "not UTF-8")
-        checklist = None
-    if checklist is None or old.errors:
-        problems.warning(Location(rel), f"the version of commit {sha[:10]} does not parse "
-                         f"({old.errors[0].message if old.errors else 'not UTF-8'}); releases committed with it are "
-                         "evaluated against the working tree's checklist")
-        return None
-    return checklist
-
-
-def checklist_revisions(history: History, current: dict[str, Checklist]) -> dict[str, list[ChecklistRevision]]:
-    """Each checklist's commits, newest first, with the ids each one added, removed or renamed."""
-    out: dict[str, list[ChecklistRevision]] = {}
-    for name in current:
-        rel = f"checklists/{name}.md"
-        commits = list(reversed(history.commits(rel)))  # oldest first, to compare each with the one before
-        contents = history.contents([(c.sha, rel) for c in commits])
-        revisions: list[ChecklistRevision] = []
-        before: dict[str, str] = {}
-        for commit in commits:
-            data = contents.get((commit.sha, rel))
-            ignored = Problems()
-            try:
-                parsed = parse_checklist(data.decode("utf-8"), name, rel, ignored) if data else None
-            except UnicodeDecodeError:
-                parsed = None
-            if parsed is None or ignored.errors:
-                continue
-            now = {i.id: i.plain for i in parsed.items}
-            added = [i for i in now if i not in before]
-            removed = [i for i in before if i not in now]
-            by_text = {before[i]: i for i in removed}
-            renamed = [(by_text[now[i]], i) for i in added if now[i] in by_text]
-            moved_old = {o for o, _ in renamed}
-            moved_new = {n for _, n in renamed}
-            revisions.append(ChecklistRevision(
-                commit, len(now), tuple(i for i in added if i not in moved_new),
-                tuple(i for i in removed if i not in moved_old), tuple(renamed)))
-            before = now
-        out[name] = list(reversed(revisions))
-    return out
-
-
 def load_config(root: Path, problems: Problems) -> dict:
     """readiness.yml: optional site settings; unknown keys and markup characters are errors."""
     config = {"site_name": DEFAULT_SITE_NAME}
     path = root / CONFIG_FILE
-    if not path.exists():
+    if not os.path.lexists(path):  # a link, even a dangling one, is refused rather than ignored
         return config
-    read = read_results_bytes(path, CONFIG_FILE, problems)
-    if read is None:
+    try:
+        read = read_input(path, CONFIG_FILE, "settings")
+    except InputError as exc:
+        problems.extend(exc.problems)
         return config
     node = _parse(read[0], CONFIG_FILE, problems)
     if node is None:
@@ -196,9 +142,9 @@ def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
 
     checklists: dict[str, Checklist] = {}
     broken: set[str] = set()
-    checklist_dir = root / "checklists"
-    sources = sorted(checklist_dir.glob("*.md")) if checklist_dir.is_dir() else []
-    if not sources:
+    refused = len(problems.errors)
+    sources = checklist_sources(root, problems, broken)
+    if not sources and len(problems.errors) == refused:
         problems.error(Location("checklists/"), "no checklist found; add one such as checklists/production.md")
     for path in sources:
         shown = display_path(path, root)
@@ -211,26 +157,24 @@ def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
         problems.extend(warnings)
         checklists[checklist.name] = checklist
 
-    history = History(root)
+    history = GitHistory(root)
+    reader = TimelineBuilder(history, root)
+    for message in history.problems:
+        problems.warning(Location(".git"), message)
     releases: list[Release] = []
-    folders = _result_folders(root, problems)
-    files = [p for _, folder in folders for p in sorted(folder.iterdir())]
-    # Each results file is checked against the checklist as it was when the file was last committed.
-    last_commit = {p: _last_commit(history, display_path(p, root)) for p in files if p.suffix == ".yaml"}
-    at_commit = _versions(history, checklists, {sha for sha in last_commit.values() if sha}, problems)
+    folders = result_folders(root, problems)
     versions: dict[str, Checklist] = {}
-    histories: dict = {}
     # File checks first, in order; then the files are loaded (in parallel when there are many); then
     # everything is put together in the same order, so problems and pages do not depend on the workers.
     slots: list = []  # per file: a list of problems found before loading, or a _ResultsFile to load
-    for product, folder in folders:
-        entries = sorted(folder.iterdir())
+    for product, folder, entries in folders:
         by_folded: dict[str, str] = {}
-        stems = {p.stem.casefold(): display_path(p, root) for p in entries if p.suffix == ".yaml"}
-        for path in entries:
-            shown = display_path(path, root)
+        where = display_path(folder, root)
+        stems = {p.stem.casefold(): f"{where}/{p.name}" for p, _ in entries if p.suffix == ".yaml"}
+        for path, st in entries:
+            shown = f"{where}/{path.name}"  # not display_path: that would follow a link to where it points
             local = Problems()
-            if not _is_results_file(path, shown, root, product, local):
+            if not is_results_file(path, st, shown, product, local):
                 slots.append(local.items)
                 continue
             folded = path.stem.casefold()
@@ -240,9 +184,8 @@ def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
                 slots.append(local.items)
                 continue
             by_folded[folded] = shown
-            sha = last_commit.get(path)
-            view = _ChecklistsAt(checklists, at_commit.get(sha, {}) if sha else {})
-            slots.append(_ResultsFile(path, shown, view, stems, product, frozenset(broken)))
+            slots.append(_ResultsFile(path, shown, _checklists_for(reader, shown, checklists), stems, product,
+                                      frozenset(broken)))
     loaded = iter(_load_releases([s for s in slots if isinstance(s, _ResultsFile)], cache))
     for slot in slots:
         if not isinstance(slot, _ResultsFile):
@@ -253,11 +196,30 @@ def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
         if release is not None:
             releases.append(release)
             versions[release.name] = slot.view[release.checklist]
-            histories[release.name] = history.file(slot.shown, _committed_signoff_lines(history, slot.shown, release))
+    problems.extend(future_dates(releases, latest_date()))
     problems.raise_if_errors()
-    histories = _edits_after_signoff(history, histories, {r.name: r.path for r in releases}, root)
-    return Project(root, config, checklists, tuple(releases), tuple(problems.warnings), versions, histories,
-                   checklist_revisions(history, checklists), history.repo)
+    timelines = build_timelines(reader, releases, versions)
+    problems.extend(reader.warnings)
+    return Project(root, config, checklists, tuple(releases), tuple(problems.warnings), versions, timelines,
+                   history.repo, _history_warning(history))
+
+
+def _checklists_for(reader: TimelineBuilder, shown: str, current: dict[str, Checklist]) -> "_ChecklistsAt":
+    """The checklists as the results file's last commit holds them (the working tree's when it has uncommitted
+    changes): each results file is checked and evaluated against the checklist it was committed with."""
+    history = reader.gh
+    if history.dirty(shown):
+        return _ChecklistsAt(current, {})
+    at = reader.checklists_at(history.current(shown))
+    return _ChecklistsAt(current, {name: at[name] for name in current if name in at})
+
+
+def _history_warning(history: GitHistory) -> Optional[Problem]:
+    if not history.incomplete:
+        return None
+    return Problem(Location(".git"), f"the git history is incomplete ({history.incomplete}): the audit cannot check "
+                   "the releases as launched, sign-offs as given or edits after them; build from a clone with "
+                   "full history (git fetch --unshallow; fetch-depth: 0 in CI)", "warning")
 
 
 @dataclass(frozen=True)
@@ -274,10 +236,8 @@ class _ResultsFile:
     def cache_entry(self) -> Optional[str]:
         """The file's cache key (its bytes, path and checklists), or None when it cannot be read as one."""
         try:
-            data = self.path.read_bytes() if self.path.stat().st_size <= MAX_INPUT_BYTES else None
-        except OSError:
-            return None
-        if data is None:
+            data = read_regular(self.path, self.shown, MAX_INPUT_BYTES, "")
+        except InputError:  # loading it reports why
             return None
         checklists = tuple((name, self.view[name].sha256) for name in self.view)
         return cache_key("release", self.shown, self.product, hashlib.sha256(data).hexdigest(), checklists,
@@ -297,117 +257,23 @@ def _load_releases(files: list[_ResultsFile], cache: Optional[Cache]) -> list[tu
     done: list = [None] * len(files)
     entries: list[Optional[str]] = [None] * len(files)
     todo = []
+    use = cache is not None and cache.usable
     for i, f in enumerate(files):
-        entries[i] = f.cache_entry() if cache is not None else None
-        hit = cache.get(entries[i]) if entries[i] else None
+        entries[i] = f.cache_entry() if use else None
+        hit = cache.get(entries[i], LOADED) if entries[i] else None
         if hit is not None:
             done[i] = (hit[0], list(hit[1]))
         else:
             todo.append(i)
-    for i, result in zip(todo, parallel_map(_ResultsFile.load, [files[i] for i in todo])):
+    try:
+        results = parallel_map(_ResultsFile.load, [files[i] for i in todo])
+    except WorkerLost:
+        raise InputError([Problem(Location("results/"), "a process loading results files ended abruptly (killed, "
+                                  "or out of memory); build again, or with READINESS_JOBS=1 to load them in one "
+                                  "process")]) from None
+    for i, result in zip(todo, results):
         done[i] = result
         release, found = result
         if entries[i] and release is not None and not any(p.is_error for p in found):
-            cache.put(entries[i], (release, tuple(found)))
+            cache.put(entries[i], (release, tuple(found)), LOADED)
     return done
-
-
-def _result_folders(root: Path, problems: Problems) -> list[tuple[str, Path]]:
-    """`results/` itself (product "") and one folder per product, `results/<product>/`."""
-    results_dir = root / "results"
-    if not results_dir.is_dir():
-        return []
-    folders = [("", results_dir)]
-    for path in sorted(results_dir.iterdir()):
-        if not path.is_dir() or path.name.startswith("."):
-            continue
-        bad = release_name_problem(path.name)
-        if bad:
-            problems.error(Location(display_path(path, root)),
-                           f"product folder: {bad.replace('release name', 'name')}; rename the folder")
-            continue
-        folders.append((path.name, path))
-    return folders
-
-
-def _is_results_file(path: Path, shown: str, root: Path, product: str, problems: Problems) -> bool:
-    """Whether to read a file of a results folder; stray YAML spellings are errors, not silently skipped."""
-    suffix = path.suffix.lower()
-    if path.name.startswith("."):
-        if suffix in (".yaml", ".yml"):
-            problems.warning(Location(shown), "hidden file is not read; rename it if it holds a release")
-        return False
-    if path.is_dir():
-        if product:  # results/<product>/<folder>: one level of products only
-            problems.warning(Location(shown), "folders inside a product folder are not read")
-        return False
-    if suffix in (".yaml", ".yml") and path.suffix != ".yaml":
-        target = path.with_suffix(".yaml")
-        if target.exists():
-            problems.error(Location(shown), f"results files end in .yaml, and {display_path(target, root)} "
-                           "already exists; merge the two and delete this one")
-        else:
-            problems.error(Location(shown), f"results files end in .yaml; rename it to {target.name}")
-        return False
-    return suffix == ".yaml"
-
-
-def _edits_after_signoff(history: History, histories: dict, paths: dict, root: Path) -> dict:
-    """Record, per release, the commits after its last sign-off that changed more than the `launch:` block."""
-    wanted: dict[str, list] = {}
-    for name, h in histories.items():
-        if not h.signoff_commits:
-            continue
-        last = max(h.signoff_commits.values(), key=lambda c: (c.commit_date, c.sha))
-        shas = [c.sha for c in h.commits]
-        if last.sha not in shas:
-            continue
-        later = list(reversed(h.commits[: shas.index(last.sha)]))  # oldest first
-        if later or h.dirty:
-            wanted[name] = [last] + later
-    requests = [(c.sha, histories[name].path) for name, commits in wanted.items() for c in commits]
-    contents = history.contents(requests)
-    out = dict(histories)
-    for name, commits in wanted.items():
-        h = histories[name]
-        versions = [(c, contents.get((c.sha, h.path))) for c in commits]
-        if h.dirty:
-            versions.append((None, (root / paths[name]).read_bytes() if (root / paths[name]).exists() else None))
-        edits = []
-        for (_, before), (commit, after) in zip(versions, versions[1:]):
-            changed = _changed_keys(before, after)
-            if changed:
-                edits.append((commit, changed))
-        out[name] = dataclasses.replace(h, edits_after_signoff=tuple(edits))
-    return out
-
-
-def _changed_keys(before: Optional[bytes], after: Optional[bytes]) -> tuple[str, ...]:
-    """Top-level keys whose content differs between two versions of a results file, `launch` aside."""
-    if before is None or after is None:
-        return ("(file)",)
-    a = plain_data(before.decode("utf-8", "replace"))
-    b = plain_data(after.decode("utf-8", "replace"))
-    if not isinstance(a, dict) or not isinstance(b, dict):
-        return ("(file)",) if a != b else ()
-    keys = sorted((set(a) | set(b)) - {"launch"})
-    return tuple(k for k in keys if a.get(k) != b.get(k))
-
-
-def _committed_signoff_lines(history: History, rel: str, release: Release) -> dict[str, int]:
-    """Lines of the sign-offs in the committed version of a results file (the working tree's if it is clean)."""
-    if not history.dirty(rel):
-        return {s.role: s.location.line for s in release.signoffs}
-    commits = history.commits(rel)
-    if not commits:
-        return {}
-    data = history.contents([(commits[0].sha, rel)]).get((commits[0].sha, rel))
-    return signoff_lines(data.decode("utf-8", "replace")) if data else {}
-
-
-def _last_commit(history: History, rel: str) -> Optional[str]:
-    """The commit that last changed a results file, or None when it has uncommitted changes (or no history)."""
-    if history.dirty(rel):
-        return None
-    commits = history.commits(rel)
-    return commits[0].sha if commits else None

@@ -3,29 +3,44 @@
 Plain `git` through subprocess with a fixed locale; no git library. Without git, or outside a
 repository, everything still builds and pages say provenance is unavailable. A shallow clone is
 detected and reported, never silently taken as the whole history.
+
+Nothing a contributor commits can put git's output out of step: every listing is NUL-separated
+(`-z`), every record is checked field by field (one that does not check is reported and left out, never
+half-read), and file contents are asked for by object id only, never by a path on a line of its own
+(history.py reads them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
+
+from generator.errors import printable
 
 SIGNATURES = {
     "G": "good", "U": "good (unknown validity)", "X": "good, signature expired", "Y": "good, key expired",
     "R": "revoked key", "B": "bad", "E": "unverified", "N": "not signed",
 }
-_SEP, _END = "\x1f", "\x1e"
-_LOG_FORMAT = _SEP.join(["%H", "%an", "%ae", "%aI", "%cn", "%cI", "%G?", "%s"]) + _END
+# One record per commit, every field NUL-terminated (NUL cannot occur in commit metadata or paths); the
+# record opens with a `C` field and closes with the sha again, which no name or message can forge (it
+# would have to contain the hash of the commit that contains it).
+LOG_FIELDS = ("%H", "%P", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%G?", "%s", "%H")
+LOG_FORMAT = "%x00C%x00" + "%x00".join(LOG_FIELDS)
+HEX = re.compile(r"(?:[0-9a-f]{40}|[0-9a-f]{64})\Z")
+_RAW = re.compile(rb"\n?:([0-7]{6}) ([0-7]{6}) ([0-9a-f]{40}|[0-9a-f]{64}) ([0-9a-f]{40}|[0-9a-f]{64}) "
+                  rb"([ACDMRTUX])([0-9]{0,3})\Z")
+MAX_SUBJECT = 300  # characters of a commit subject kept for pages; a huge message is cut, not published whole
 
 
 @dataclass(frozen=True)
 class Commit:
-    """One commit, as an auditor needs it."""
+    """One commit, as an auditor needs it; names and subject are made printable (controls shown as escapes)."""
 
     sha: str
     author: str
@@ -35,6 +50,7 @@ class Commit:
     commit_date: dt.datetime
     signature: str  # one of SIGNATURES' values
     subject: str
+    parents: tuple[str, ...] = ()
 
     @property
     def short(self) -> str:
@@ -42,20 +58,113 @@ class Commit:
 
 
 @dataclass(frozen=True)
-class FileHistory:
-    """The commits that touched one file (newest first), whether it differs from HEAD, and who recorded sign-offs."""
+class Change:
+    """One file a commit changed, relative to its first parent: git's status letter, paths and blob ids."""
 
-    path: str
-    commits: tuple[Commit, ...]
-    dirty: bool  # uncommitted changes or never committed: the page does not match any commit
-    signoff_commits: dict = field(default_factory=dict)  # role id -> Commit that last wrote its line
-    # Changes after the last sign-off was recorded, other than to `launch:`: (Commit or None for the working
-    # tree, top-level keys changed). Recording the launch after approval is expected; anything else is not.
-    edits_after_signoff: tuple = ()
+    status: str  # A added, M modified, D deleted, R renamed, T type changed, C copied
+    path: str  # the path after the commit (the old path for D)
+    old_path: str  # the path before (differs from `path` for R and C)
+    old_blob: str  # all zeros when added
+    new_blob: str  # all zeros when deleted
+    new_mode: str = "100644"
 
-    @property
-    def last(self) -> Optional[Commit]:
-        return self.commits[0] if self.commits else None
+
+@dataclass(frozen=True)
+class LogRecord:
+    """One commit of `git log` output and the changes listed under it."""
+
+    commit: Commit
+    changes: tuple[Change, ...]
+
+
+def _text(raw: bytes, limit: int = 0) -> str:
+    text = raw.decode("utf-8", "replace")
+    if limit and len(text) > limit:
+        text = text[:limit] + "…"
+    return printable(text)
+
+
+def _commit_fields(fields: list[bytes]) -> Optional[Commit]:
+    """A Commit from the fields of LOG_FIELDS, or None when any field is not what git writes there."""
+    if len(fields) != len(LOG_FIELDS):
+        return None
+    sha_b, parents_b, an, ae, ad, cn, _ce, cd, sig, subject, trailer = fields
+    sha = sha_b.decode("ascii", "replace")
+    parents = tuple(parents_b.decode("ascii", "replace").split())
+    if not HEX.match(sha) or trailer != sha_b or not all(HEX.match(p) and len(p) == len(sha) for p in parents):
+        return None
+    signature = sig.decode("ascii", "replace")
+    if signature not in SIGNATURES:
+        return None
+    try:
+        author_date = dt.datetime.fromisoformat(ad.decode("ascii"))
+        commit_date = dt.datetime.fromisoformat(cd.decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if author_date.tzinfo is None or commit_date.tzinfo is None:
+        return None
+    return Commit(sha, _text(an), _text(ae), author_date, _text(cn), commit_date, SIGNATURES[signature],
+                  _text(subject, MAX_SUBJECT), parents)
+
+
+def parse_log(data: bytes) -> tuple[list[LogRecord], list[str]]:
+    """Records of `git log -z --raw --format=LOG_FORMAT` output, and a message per part that could not be read.
+
+    A record that does not check (a field out of place, a bad sha, date or signature letter, a change line
+    that is not git's) is skipped up to the next record, and reported; nothing is guessed.
+    """
+    tokens = data.split(b"\0")
+    records: list[LogRecord] = []
+    problems: list[str] = []
+    n, i = len(tokens), 0
+    while i < n:
+        if tokens[i] in (b"", b"\n"):
+            i += 1
+            continue
+        if tokens[i] != b"C":
+            problems.append(f"unexpected output from git log ({_text(tokens[i][:60])!s}); skipped")
+            i = _next_record(tokens, i)
+            continue
+        commit = _commit_fields(tokens[i + 1:i + 1 + len(LOG_FIELDS)])
+        if commit is None:
+            sha = _text(tokens[i + 1][:64]) if i + 1 < n else "?"
+            problems.append(f"commit {sha[:10]}: its record from git log does not check (a field is not what git "
+                            "writes there); the commit is left out of the history")
+            i = _next_record(tokens, i + 1)
+            continue
+        i += 1 + len(LOG_FIELDS)
+        changes: list[Change] = []
+        bad = False
+        while i < n and tokens[i] != b"":
+            m = _RAW.match(tokens[i])
+            two = bool(m) and m.group(5) in (b"R", b"C")
+            if not m or i + (2 if two else 1) >= n:
+                bad = True
+                break
+            old_path = tokens[i + 1].decode("utf-8", "surrogateescape")
+            new_path = tokens[i + 2].decode("utf-8", "surrogateescape") if two else old_path
+            if not old_path or not new_path:
+                bad = True
+                break
+            changes.append(Change(m.group(5).decode(), new_path, old_path, m.group(3).decode(), m.group(4).decode(),
+                                  m.group(2).decode()))
+            i += 3 if two else 2
+        if bad:
+            problems.append(f"commit {commit.short}: the list of files it changed could not be read; the commit "
+                            "is left out of the history")
+            i = _next_record(tokens, i)
+            continue
+        records.append(LogRecord(commit, tuple(changes)))
+    return records, problems
+
+
+def _next_record(tokens: list[bytes], i: int) -> int:
+    """The index of the next record's `C` (an empty token, which only ends a record, then `C`), or the end."""
+    while i < len(tokens):
+        if tokens[i] == b"C" and i > 0 and tokens[i - 1] == b"":
+            return i
+        i += 1
+    return i
 
 
 @dataclass(frozen=True)
@@ -77,12 +186,18 @@ class Git:
         self.env = dict(os.environ, LC_ALL="C", LANG="C", GIT_PAGER="cat", GIT_TERMINAL_PROMPT="0",
                         GIT_OPTIONAL_LOCKS="0")
 
-    def run(self, *args: str, check: bool = True) -> str:
-        result = subprocess.run(["git", "-C", str(self.root), "-c", "core.quotepath=off", "-c", "log.showSignature=false",
-                                 *args], env=self.env, capture_output=True, check=False)
+    def _argv(self, args) -> list[str]:
+        return ["git", "-C", str(self.root), "-c", "core.quotepath=off", "-c", "log.showSignature=false",
+                "-c", "diff.noprefix=false", "-c", "log.mailmap=false", *args]
+
+    def run_bytes(self, *args: str, check: bool = True, stdin: Optional[bytes] = None) -> bytes:
+        result = subprocess.run(self._argv(args), env=self.env, capture_output=True, check=False, input=stdin)
         if check and result.returncode != 0:
-            raise GitError(result.stderr.decode("utf-8", "replace").strip())
-        return result.stdout.decode("utf-8", "replace")
+            raise GitError(printable(result.stderr.decode("utf-8", "replace").strip()))
+        return result.stdout
+
+    def run(self, *args: str, check: bool = True) -> str:
+        return self.run_bytes(*args, check=check).decode("utf-8", "replace")
 
     def repository(self) -> Repository:
         if shutil.which("git") is None:
@@ -96,37 +211,15 @@ class Git:
         except GitError:
             return Repository(False, "the repository has no commits yet")
         shallow = self.run("rev-parse", "--is-shallow-repository").strip() == "true"
-        date = self.run("log", "-1", "--format=%cI", head).strip()
-        return Repository(True, "", head, dt.datetime.fromisoformat(date), shallow)
-
-    def blame_lines(self, path: str, skip_boundary: bool = False) -> dict[int, str]:
-        """Line number (in HEAD's version) -> sha of the commit that last wrote it.
-
-        In a shallow clone git blames every older line on the clone's boundary commit, which did not
-        write them; with `skip_boundary` those lines are left out rather than credited to it.
-        """
-        out = self.run("blame", "--porcelain", "HEAD", "--", path)
-        lines: dict[int, str] = {}
-        boundary: set[str] = set()
-        current = ""
-        for row in out.splitlines():
-            parts = row.split(" ")
-            if len(parts) >= 3 and len(parts[0]) == 40 and all(c in "0123456789abcdef" for c in parts[0]):
-                current = parts[0]
-                lines[int(parts[2])] = current
-            elif row == "boundary":
-                boundary.add(current)
-        return {n: sha for n, sha in lines.items() if not (skip_boundary and sha in boundary)}
+        try:
+            date = dt.datetime.fromisoformat(self.run("log", "-1", "--format=%cI", head).strip())
+        except ValueError:
+            date = None
+        return Repository(True, "", head, date, shallow)
 
 
 class GitError(Exception):
     """git failed; the message is git's own."""
-
-
-def _commit(record: str) -> Commit:
-    sha, an, ae, ad, cn, cd, sig, subject = record.strip("\n").split(_SEP, 7)
-    return Commit(sha, an, ae, dt.datetime.fromisoformat(ad), cn, dt.datetime.fromisoformat(cd),
-                  SIGNATURES.get(sig, "unverified"), subject)
 
 
 @dataclass(frozen=True)
@@ -138,77 +231,3 @@ class ChecklistRevision:
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     renamed: tuple[tuple[str, str], ...] = ()  # (old id, new id) of items whose text stayed the same
-
-
-class History:
-    """Batched git queries for one project: every commit per file from one `git log`, changed files from one
-    `git ls-files` and one `git diff`, file contents from one `git cat-file --batch` per request."""
-
-    def __init__(self, root: Path, folders: tuple[str, ...] = ("results", "checklists")):
-        self.git = Git(root)
-        self.repo = self.git.repository()
-        self._commits: dict[str, list[Commit]] = {}
-        self._dirty: set[str] = set()
-        if not self.repo.available:
-            return
-        out = self.git.run("log", "--relative", "--name-only", f"--format={_END}{_LOG_FORMAT[:-1]}", "--", *folders)
-        for record in out.split(_END):
-            if not record.strip():
-                continue
-            header, _, names = record.partition("\n")
-            commit = _commit(header)
-            for name in names.splitlines():
-                if name.strip():
-                    self._commits.setdefault(name.strip(), []).append(commit)
-        changed = self.git.run("ls-files", "--modified", "--others", "--exclude-standard", "--", *folders)
-        staged = self.git.run("diff", "--cached", "--name-only", "--relative", "--", *folders)
-        self._dirty = {line.strip() for line in (changed + staged).splitlines() if line.strip()}
-
-    def commits(self, path: str) -> tuple[Commit, ...]:
-        """Commits that touched the file (path relative to the project root), newest first."""
-        return tuple(self._commits.get(path, ()))
-
-    def dirty(self, path: str) -> bool:
-        """Uncommitted changes, or never committed: the file matches no commit."""
-        return not self.repo.available or path in self._dirty or path not in self._commits
-
-    def file(self, path: str, signoff_lines: dict[str, int]) -> FileHistory:
-        """A results file's commits, and the commit behind each sign-off line (blame of the committed file).
-
-        `signoff_lines` are line numbers in HEAD's version of the file (for a file with uncommitted changes
-        the caller reads them from that version), so blame answers for the sign-offs as committed.
-        """
-        commits = self.commits(path)
-        dirty = self.dirty(path)
-        recorded: dict[str, Commit] = {}
-        if commits and signoff_lines:
-            by_sha = {c.sha: c for c in commits}
-            try:
-                blame = self.git.blame_lines(path, skip_boundary=self.repo.shallow)
-            except GitError:
-                blame = {}
-            for role, line in signoff_lines.items():
-                if blame.get(line) in by_sha:
-                    recorded[role] = by_sha[blame[line]]
-        return FileHistory(path, commits, dirty, recorded)
-
-    def contents(self, requests: list[tuple[str, str]]) -> dict[tuple[str, str], Optional[bytes]]:
-        """File bytes at commits, for many (sha, path) pairs in one `git cat-file --batch` call."""
-        if not requests or not self.repo.available:
-            return {r: None for r in requests}
-        prefix = self.git.run("rev-parse", "--show-prefix").strip()
-        stdin = "".join(f"{sha}:{prefix}{path}\n" for sha, path in requests).encode()
-        result = subprocess.run(["git", "-C", str(self.git.root), "cat-file", "--batch"], input=stdin,
-                                env=self.git.env, capture_output=True, check=False)
-        data, pos, out = result.stdout, 0, {}
-        for request in requests:
-            end = data.index(b"\n", pos)
-            header = data[pos:end].split(b" ")
-            pos = end + 1
-            if len(header) == 3 and header[1] == b"blob":
-                size = int(header[2])
-                out[request] = data[pos:pos + size]
-                pos += size + 1
-            else:
-                out[request] = None
-        return out

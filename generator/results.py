@@ -24,7 +24,7 @@ from generator.text import NAME_FIELDS, text_problem
 from generator.model import STATUSES, Checklist, Criterion, Entry, Item, Launch, Release, Signoff
 
 MAX_RESULTS_BYTES = MAX_INPUT_BYTES
-TOP_KEYS = ("release", "checklist", "items", "signoffs", "launch")
+TOP_KEYS = ("release", "checklist", "level", "items", "signoffs", "launch")
 ENTRY_KEYS = ("status", "by", "date", "evidence", "note", "reason", "approved_by", "expires", "value", "carried_from")
 SIGNOFF_KEYS = ("name", "date")
 LAUNCH_KEYS = ("date", "time", "timezone", "deployed_by", "notes")
@@ -431,11 +431,17 @@ def load_release(path: Path, shown: str, checklists: dict[str, Checklist], probl
     checklist's own errors are not echoed as a wrong id in every results file. `files` maps release
     names (case-folded) to the results files of the repository, to name the other file of a duplicate.
     """
-    start = len(problems.errors)
     read = read_results_bytes(path, shown, problems)
     if read is None:
         return None
-    text, data = read
+    return release_from_text(read[0], read[1], path, shown, checklists, problems, broken, files, product)
+
+
+def release_from_text(text: str, data: bytes, path: Path, shown: str, checklists: dict[str, Checklist],
+                      problems: Problems, broken: frozenset = frozenset(), files: Optional[dict[str, str]] = None,
+                      product: str = "") -> Optional[Release]:
+    """load_release for a text already read (a results file as one commit of the history holds it)."""
+    start = len(problems.errors)
     bad_name = release_name_problem(path.stem)
     if bad_name:
         problems.error(Location(shown), f"file name `{path.name}`: {bad_name}; rename the file")
@@ -467,11 +473,29 @@ def load_release(path: Path, shown: str, checklists: dict[str, Checklist], probl
     entries = _read_items(r, top.get("items"), checklist) if checklist else ()
     signoffs = _read_signoffs(r, top.get("signoffs"), checklist) if checklist else ()
     launch = _read_launch(r, top["launch"][1]) if "launch" in top else None
+    level = _read_level(r, top["level"][1], checklist) if "level" in top and checklist else None
     if len(problems.errors) > start or name is None or checklist is None:
         return None
     key = f"{product}/{name}" if product else name
     return Release(key, shown, checklist.name, entries, signoffs, launch,
-                   hashlib.sha256(data).hexdigest(), Location(shown), product)
+                   hashlib.sha256(data).hexdigest(), Location(shown), product, level)
+
+
+def _read_level(r: _Reader, node, checklist: Checklist) -> Optional[str]:
+    """`level:` names one of the checklist's levels, by id or label; the release is held to it."""
+    name = r.text(node, "level")
+    if name is None:
+        return None
+    labels = {level.label.casefold(): level.id for level in checklist.levels}
+    if name in labels.values() or name.casefold() in labels:
+        return name if name in labels.values() else labels[name.casefold()]
+    if not checklist.levels:
+        r.error(node.loc, "level", f"checklist `{checklist.name}` marks no levels; remove `level:`")
+    else:
+        ids = [level.id for level in checklist.levels]
+        r.error(node.loc, "level", f"no level `{name}` in checklist `{checklist.name}`"
+                + (did_you_mean(name, ids) or f"; its levels are {', '.join(ids)}"))
+    return None
 
 
 def _pick_checklist(r: _Reader, pair, checklists: dict[str, Checklist], at: Location,

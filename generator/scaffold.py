@@ -10,12 +10,14 @@ from typing import Optional
 import yaml
 
 from generator.checklist import load_checklist
+from generator.checklist_text import as_written
 from generator.errors import InputError, Location, Problem, Problems, UsageError, display_path
 from generator.ids import release_name_problem
 from generator.merge import evaluate
 from generator.model import Checklist, Evaluation, Item
 from generator.render import render
 from generator.results import load_release
+from generator.source import not_regular_message
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,12 @@ def create_results(root: Path, release: str, checklist_name: Optional[str], from
     for section in c.sections:
         lines = []
         for item in c.items_under(section.id):
-            comment = item.plain + (f" (criterion {item.criterion.text}: give value)" if item.criterion else "")
+            # As written, with inline `<placeholders>` and code, so the comment reads like the checklist.
+            comment = as_written(item.text) + (f" (criterion {item.criterion.text}: give value)" if item.criterion
+                                               else "")
+            if item.levels is not None:
+                labels = [level.label for level in c.levels if level.id in item.levels]
+                comment += f" (required at {', '.join(labels)})" if labels else " (required at no level)"
             lines.append(Line(item.id, _carried(item, previous), comment))
         sections.append((section, lines))
     # Editors complete ids and flag mistakes from a saved schema (`readiness schema`), when there is one.
@@ -134,6 +141,9 @@ def create_results(root: Path, release: str, checklist_name: Optional[str], from
     schema = os.path.relpath(saved, results_dir).replace(os.sep, "/") if saved.is_file() else None
     text = render("new.yaml.j2", {"release": release, "c": c, "sections": sections, "schema": schema,
                                   "carried_from": previous.release.name if previous else None})
+    for folder in (root / "results", results_dir):  # a committed link would put the file outside the repository
+        if folder.is_symlink():
+            raise _exists(not_regular_message("a symbolic link"), folder.relative_to(root).as_posix())
     results_dir.mkdir(parents=True, exist_ok=True)
     try:
         with open(target, "x", encoding="utf-8") as fh:  # "x": never replace a file created meanwhile

@@ -293,6 +293,8 @@ def results_schema(checklist: Checklist, several: bool = False) -> dict:
         "checklist": {"enum": [checklist.name],
                       "description": f"The checklist these results are for (checklists/{checklist.name}.md)"
                                      + ("." if several else "; may be omitted, the repository has one.")},
+        "level": {"enum": [level.id for level in checklist.levels],
+                  "description": "The level the release is held to: only items required at it count."},
         "items": {"type": ["object", "null"], "additionalProperties": False, "properties": items,
                   "description": "Item, group or section id -> a status or {status, by, date, evidence, note, "
                                  "...}. Everything not listed is pending."},
@@ -301,7 +303,9 @@ def results_schema(checklist: Checklist, several: bool = False) -> dict:
         "launch": {"type": ["object", "null"], "additionalProperties": False, "properties": launch_props,
                    "description": "When and by whom the release went out."},
     }
-    assert tuple(properties) == TOP_KEYS
+    if not checklist.levels:
+        del properties["level"]  # a checklist without levels takes no `level:`
+    assert tuple(properties) == tuple(k for k in TOP_KEYS if k in properties)
     return {
         "$schema": DRAFT,
         "title": f"readiness results for checklist {checklist.name}",

@@ -1,248 +1,283 @@
-"""A readiness project as it is at a git revision or in git's index, laid out in a temporary directory.
+"""Snapshots: a results file and its checklists as one commit holds them, read, parsed and evaluated once.
 
-`readiness diff` loads two revisions and `check --staged` loads what is staged. Each is loaded as a
-checkout would be: the tracked project files (checklists/, results/, readiness.yml) are written from
-git's objects into a temporary tree, and beside them a temporary git directory borrows the repository's
-objects (alternates), with HEAD and the index set to the revision, so loading finds each results file's
-history and the checklist as it was when the file was last committed, as it does in the working tree.
-The repository itself is only read. Names are read NUL-separated (`-z`) and file contents by object id,
-so no file name is ever parsed from a line; a symbolic link or a submodule is not followed but reported.
+The history stage's reader: every blob is summarised (versions.py), parsed as a checklist, or loaded and
+evaluated at most once per build; the origin of an entry's value and the edits made after a commit are
+computed from the versions GitHistory chained (history.py).
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import subprocess
-import tempfile
-from dataclasses import dataclass, field
+import datetime as dt
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Optional
 
-from generator.errors import Location, Problem, UsageError
+from generator.checklist import parse_checklist
+from generator.errors import Location, Problem, Problems, printable
+from generator.history import GitHistory, Version
+from generator.merge import evaluate
+from generator.model import Checklist, Evaluation, Release
+from generator.provenance import Commit
+from generator.results import release_from_text
+from generator.source import read_input
+from generator.versions import EntryChange, Summary, changes, may_hold, shown, summarise
 
-PROJECT_PATHS = ("checklists", "results", "readiness.yml")
-# Variables git sets for hooks (GIT_INDEX_FILE during `git commit`) or a user sets by hand: inherited,
-# they would point the loader's git at the real repository instead of the snapshot's.
-_GIT_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR",
-            "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_PREFIX", "GIT_CEILING_DIRECTORIES",
-            "GIT_DISCOVERY_ACROSS_FILESYSTEM")
-_REGULAR = {"100644", "100755"}
-_CHUNK = 1 << 16
+NONE = Summary(True)  # the version before a file existed
 
 
 @dataclass(frozen=True)
-class Snapshot:
-    """A project root in a temporary directory, what it was made from, and what could not be laid out."""
+class Edit:
+    """One commit's changes to a release (None: the uncommitted changes of the working tree)."""
 
-    root: Path
-    label: str  # as the user named it: `origin/main`, `HEAD`, `the index`
-    commit: Optional[str]  # the commit's full id; None for the index
-    skipped: tuple[Problem, ...] = field(default=())
+    commit: Optional[Commit]
+    path: str
+    entries: tuple[EntryChange, ...]
 
     @property
-    def short(self) -> str:
-        return self.commit[:10] if self.commit else "index"
+    def minor(self) -> bool:
+        return all(e.minor for e in self.entries)
 
 
-class _Git:
-    """git in the user's repository (read only), with a fixed locale and no pager or prompts."""
+class _At(Mapping):
+    """The checklists as one commit holds them, parsed when asked for (one that does not parse is absent)."""
 
-    def __init__(self, cwd: Path, env: Optional[dict] = None):
-        self.cwd = cwd
-        self.env = dict(env if env is not None else os.environ, LC_ALL="C", LANG="C", GIT_PAGER="cat",
-                        GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0")
+    def __init__(self, timeline: "TimelineBuilder", blobs: tuple):
+        self._t, self._blobs = timeline, dict(blobs)
 
-    def run(self, *args: str, stdin: bytes = b"", check: bool = True) -> subprocess.CompletedProcess:
+    def __getitem__(self, name: str) -> Checklist:
+        checklist = self._t.checklist(name, self._blobs[name]) if name in self._blobs else None
+        if checklist is None:
+            raise KeyError(name)
+        return checklist
+
+    def __iter__(self):
+        return iter(n for n in self._blobs if n in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class TimelineBuilder:
+    """Reads versions from a GitHistory, each blob summarised, parsed and evaluated at most once."""
+
+    def __init__(self, gh: GitHistory, root: Path):
+        self.gh, self.root = gh, root
+        self._summaries: dict[Optional[str], Summary] = {}
+        self._may_hold: dict[tuple, bool] = {}
+        self._checklists: dict[str, Optional[Checklist]] = {}
+        self._loaded: dict = {}
+        self.warnings: list[Problem] = []
+
+    # --- versions ---------------------------------------------------------------------------------
+
+    def summary(self, v: Optional[Version]) -> Summary:
+        if v is None or v.deleted:
+            return NONE
+        if v.blob not in self._summaries:
+            self._summaries[v.blob] = summarise(self.gh.blob(v.blob))
+        return self._summaries[v.blob]
+
+    def may_hold(self, v: Optional[Version], launch_only: bool = False) -> bool:
+        """Whether a version may hold a sign-off or a launch at all (a byte test; False ones are not parsed)."""
+        if v is None or v.deleted:
+            return False
+        key = (v.blob, launch_only)
+        if key not in self._may_hold:
+            self._may_hold[key] = may_hold(self.gh.blob(v.blob), launch_only)
+        return self._may_hold[key]
+
+    def same_as(self, v: Optional[Version], ref: Optional[Version], top: str) -> bool:
+        """Whether v's bytes equal ref's up to where they decide ref's top-level `top` entry (so v holds the
+        same value there, unparsed); ref must have been summarised."""
+        if v is None or ref is None or v.deleted or ref.deleted or ref.blob not in self._summaries:
+            return False
+        end = self._summaries[ref.blob].key_ends.get(top)
+        a, b = self.gh.blob(v.blob), self.gh.blob(ref.blob)
+        return end is not None and a is not None and b is not None and len(a) >= end and a[:end] == b[:end]
+
+    def value(self, v: Optional[Version], key: str):
+        """One entry's value in a version; a sign-off or launch of a version that cannot hold one is None unparsed."""
+        if key.startswith(("signoffs.", "launch")) and not self.may_hold(v, key == "launch"):
+            return None
+        return self.summary(v).value(key)
+
+    def checklist(self, name: str, blob: str) -> Optional[Checklist]:
+        """A checklist version from history; one that does not parse is None, with one warning."""
+        if blob not in self._checklists:
+            data, problems, parsed = self.gh.blob(blob), Problems(), None
+            rel = f"checklists/{name}.md"
+            try:
+                text = data.decode("utf-8") if data is not None else None
+                if text is not None:
+                    parsed = parse_checklist(text, name, rel, problems, hashlib.sha256(data).hexdigest())
+            except UnicodeDecodeError:
+                problems.error(Location(rel), "not UTF-8")
+            if parsed is None or problems.errors:
+                why = problems.errors[0].message if problems.errors else "it could not be read"
+                self.warnings.append(Problem(Location(rel), f"the version of blob {blob[:10]} does not parse ({why}); "
+                                             "releases committed with it are evaluated against the working tree's "
+                                             "checklist", "warning"))
+                parsed = None
+            self._checklists[blob] = parsed
+        return self._checklists[blob]
+
+    def checklists_at(self, v: Optional[Version]) -> Mapping:
+        return _At(self, v.checklists if v is not None else ())
+
+    def load(self, v: Version) -> tuple[Optional[Release], Optional[Checklist], str]:
+        """The release as one commit holds it, validated against that commit's checklists; or why not."""
+        key = (v.blob, v.checklists, v.path)
+        if key not in self._loaded:
+            self._loaded[key] = self._load(v)
+        return self._loaded[key]
+
+    def _load(self, v: Version):
+        data = self.gh.blob(v.blob) if v.blob else None
+        if data is None:
+            return None, None, "its content could not be read from git"
         try:
-            result = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=self.cwd, env=self.env,
-                                    input=stdin, capture_output=True, check=False)
-        except FileNotFoundError:
-            raise UsageError("git is not installed; comparing revisions and checking the index need it") from None
-        if check and result.returncode != 0:
-            raise UsageError(f"git {args[0]} failed: {result.stderr.decode('utf-8', 'replace').strip()}")
-        return result
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None, None, "it is not UTF-8"
+        problems, parts = Problems(), v.path.split("/")
+        checklists = self.checklists_at(v)
+        release = release_from_text(text, data, Path(v.path), v.path, checklists, problems,
+                                    product=parts[1] if len(parts) == 3 else "")
+        if release is None:
+            first = problems.errors[0] if problems.errors else None
+            return None, None, printable(f"it does not load ({first})" if first else "it does not load")
+        return release, checklists[release.checklist], ""
 
-    def out(self, *args: str) -> str:
-        return self.run(*args).stdout.decode("utf-8", "replace").strip()
+    def evaluated(self, v: Version, on: dt.date) -> tuple[Optional[Evaluation], str]:
+        release, checklist, problem = self.load(v)
+        if release is None:
+            return None, problem
+        return evaluate(release, checklist, on), ""
 
+    # --- one release ------------------------------------------------------------------------------
 
-def _repository(root: Path) -> tuple[_Git, str, Path, Path]:
-    """git for `root`, the project's path inside the work tree, and the repository's objects and shared git folder."""
-    if not root.is_dir():
-        raise UsageError(f"{root}: no such directory; point --root at a readiness repository")
-    git = _Git(root)
-    probe = git.run("rev-parse", "--path-format=absolute", "--git-path", "objects", "--git-common-dir", check=False)
-    inside = git.run("rev-parse", "--show-prefix", check=False)
-    if probe.returncode != 0 or inside.returncode != 0:
-        raise UsageError(f"{root} is not inside a git work tree; comparing revisions and checking the index "
-                         "need one")
-    objects, common = probe.stdout.decode("utf-8", "surrogateescape").splitlines()[:2]
-    prefix = inside.stdout.decode("utf-8", "surrogateescape").strip("\n")
-    return git, prefix, Path(objects), Path(common)
+    def origin(self, v: Version, key: str) -> tuple[Version, bool]:
+        """The version that gave entry `key` the value it has in v (and whether that is the clone's start).
 
+        Walks back through first parents while the value stays the same, into a merge's other parent when the
+        value came from there. A parent whose bytes equal v's up to the end of a sign-off's entry holds the
+        same sign-off (YAML is read left to right, and a simple key is decided within its line), so the
+        versions of a file that gained one sign-off per commit are compared without parsing each."""
+        value = self.value(v, key)
+        role = key[len("signoffs."):] if key.startswith("signoffs.") else None
+        anchor, end = self._anchor(v, role)
+        while True:
+            if v.boundary:
+                return v, True
+            p = v.pred
+            if p is not None and not p.deleted:
+                if end is not None and self._same_prefix(p, anchor, end):
+                    v = p
+                    continue
+                # A parent that is v cut short before this sign-off did not hold it; else compare values.
+                cut = role is not None and value is not None and self._cut_before(p, anchor, v, role)
+                if not cut and self.value(p, key) == value:
+                    v = p
+                    anchor, end = self._anchor(v, role)
+                    continue
+            came = [o for o in v.others if o is not None and not o.deleted and self.value(o, key) == value]
+            if came:
+                v = came[0]
+                anchor, end = self._anchor(v, role)
+                continue
+            return v, False
 
-def is_shallow(root: Path) -> bool:
-    git, *_ = _repository(root)
-    return git.out("rev-parse", "--is-shallow-repository") == "true"
+    def _anchor(self, v: Version, role: Optional[str]) -> tuple[Optional[bytes], Optional[int]]:
+        if role is None or v.blob not in self._summaries or role not in self._summaries[v.blob].signoff_ends:
+            return None, None
+        return self.gh.blob(v.blob), self._summaries[v.blob].signoff_ends[role]
 
+    def _cut_before(self, p: Version, anchor: Optional[bytes], v: Version, role: str) -> bool:
+        """Whether p's bytes are v's (`anchor`) cut before the line of `role`'s key: p then has no such sign-off
+        (a second one earlier would be a duplicate key in v, which the loader refuses)."""
+        data = self.gh.blob(p.blob)
+        s = self._summaries.get(v.blob)
+        start = s.signoff_starts.get(role) if s is not None else None
+        return anchor is not None and data is not None and start is not None and len(data) <= start \
+            and anchor[:len(data)] == data
 
-def resolve(root: Path, revision: str) -> str:
-    """The full commit id a revision names; a usage error that says what to do when there is none."""
-    git, *_ = _repository(root)
-    if revision.startswith("-"):
-        raise UsageError(f"`{revision}` is not a revision")
-    found = git.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}", check=False)
-    if found.returncode == 0:
-        return found.stdout.decode().strip()
-    if is_shallow(root):
-        raise UsageError(f"`{revision}` is not in this clone, which is shallow (cloned with a depth): fetch the "
-                         "full history (`git fetch --unshallow`, or `fetch-depth: 0` for actions/checkout) and "
-                         "make sure the branch is fetched")
-    if git.run("cat-file", "-e", revision, check=False).returncode == 0:
-        raise UsageError(f"`{revision}` does not name a commit")
-    raise UsageError(f"`{revision}` is not a commit of this repository: no branch, tag or commit id of that "
-                     "name (fetch it first, e.g. `git fetch origin main`, and use `origin/main`)")
+    def _same_prefix(self, p: Version, anchor: Optional[bytes], end: int) -> bool:
+        data = self.gh.blob(p.blob)
+        return anchor is not None and data is not None and len(data) >= end and data[:end] == anchor[:end]
 
+    def edits(self, versions: list[Version], anchor: Version, until: Optional[Version],
+              wanted: Callable[[str], bool]) -> list[Edit]:
+        """Commits after `anchor` (not its ancestors), up to `until` if given, and what they changed of `wanted` keys."""
+        base = self.summary(anchor)
+        out = []
+        for v in versions:
+            if v is anchor or v.boundary or v.deleted or self.gh.is_ancestor(v, anchor):
+                continue
+            if until is not None and not self.gh.is_ancestor(v, until):
+                continue
+            # A move alone changes no entry: the commits table lists it, the findings do not.
+            entries = self._entries(self.summary(v.pred), self.summary(v), base, wanted, v.others, anchor)
+            if entries:
+                out.append(Edit(v.commit, v.path, tuple(entries)))
+        return out
 
-@contextlib.contextmanager
-def _isolated_git_env() -> Iterator[None]:
-    """While the snapshot loads, git finds the snapshot's own git folder and no repository around it."""
-    saved = {k: os.environ.get(k) for k in _GIT_ENV}
-    for k in _GIT_ENV:
-        os.environ.pop(k, None)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    def _entries(self, before: Summary, after: Summary, base: Summary, wanted, others=(), anchor=None) -> list:
+        entries = []
+        for change in changes(before, after):
+            if not wanted(change.key):
+                continue
+            now = after.value(change.key)
+            if now == base.value(change.key):
+                continue  # back to what the anchor holds
+            if anchor is not None and any(o is not None and not o.deleted and self.gh.is_ancestor(anchor, o)
+                                          and self.summary(o).value(change.key) == now for o in others):
+                continue  # a merge bringing in a change its branch's own commit is listed for
+            entries.append(change)
+        return entries
 
+    def working_tree_edit(self, path: str, head: Optional[Version], base: Summary, wanted) -> Optional[Edit]:
+        try:
+            _, data = read_input(self.root / path, path, "results")
+        except Exception:  # noqa: BLE001 - the loader has reported whatever is wrong with the file
+            return None
+        entries = self._entries(self.summary(head), summarise(data), base, wanted)
+        return Edit(None, path, tuple(entries)) if entries else None
 
-def _parse_index_records(data: bytes) -> list[tuple[str, str, str, bytes]]:
-    """`git ls-files -z --stage` records: (mode, object id, stage, path bytes)."""
-    records = []
-    for record in data.split(b"\0"):
-        if not record:
-            continue
-        meta, _, path = record.partition(b"\t")
-        mode, sha, stage = meta.decode("ascii").split(" ")
-        records.append((mode, sha, stage, path))
-    return records
-
-
-def _safe_relative(path: bytes) -> bool:
-    parts = path.split(b"/")
-    return all(p not in (b"", b".", b"..") and p.lower() != b".git" for p in parts)
-
-
-def _write_blobs(git: _Git, tree: Path, wanted: list[tuple[str, bytes]]) -> None:
-    """Write blobs by object id to paths under `tree`, streamed from one `git cat-file --batch`."""
-    if not wanted:
-        return
-    proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=git.cwd, env=git.env, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    try:
-        for sha, rel in wanted:
-            proc.stdin.write(sha.encode("ascii") + b"\n")
-            proc.stdin.flush()
-            header = proc.stdout.readline().split()
-            if len(header) != 3 or header[1] != b"blob":
-                raise UsageError(f"git cat-file: object {sha} is missing from the repository")
-            remaining = int(header[2])
-            target = os.path.join(os.fsencode(tree), rel)
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
-            with os.fdopen(fd, "wb") as out:
-                while remaining:  # in chunks: a results file can be any size before the loader refuses it
-                    chunk = proc.stdout.read(min(remaining, _CHUNK))
-                    if not chunk:
-                        raise UsageError(f"git cat-file: object {sha} was cut short")
-                    out.write(chunk)
-                    remaining -= len(chunk)
-            proc.stdout.read(1)  # the newline after each object
-    finally:
-        proc.stdin.close()
-        proc.stdout.close()
-        proc.wait()
-
-
-def _lay_out(git: _Git, base: Path, prefix: str, objects: Path, shallow_file: Path,
-             index_info: bytes, head: Optional[str]) -> tuple[Path, list[Problem]]:
-    """A work tree under base/tree holding the index's project files, and base/git borrowing `objects`."""
-    tree, gitdir = base / "tree", base / "git"
-    tree.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in _GIT_ENV}
-    _Git(base, env).run("init", "--quiet", "--bare", "--template=", str(gitdir))
-    (gitdir / "objects" / "info").mkdir(parents=True, exist_ok=True)
-    (gitdir / "objects" / "info" / "alternates").write_text(f"{objects}\n", encoding="utf-8")
-    if shallow_file.is_file():  # without the boundary commits, `git log` would walk into missing parents
-        shutil.copyfile(shallow_file, gitdir / "shallow")
-    (tree / ".git").write_text(f"gitdir: {gitdir}\n", encoding="utf-8")
-    local = _Git(tree, env)
-    local.run("config", "core.bare", "false")
-    local.run("config", "core.worktree", str(tree))
-    if head:
-        local.run("update-ref", "--no-deref", "HEAD", head)
-    local.run("update-index", "-z", "--index-info", stdin=index_info)
-    problems: list[Problem] = []
-    wanted = []
-    for mode, sha, stage, path in _parse_index_records(local.run("ls-files", "-z", "--stage").stdout):
-        shown = os.fsdecode(path[len(prefix.encode()):]) if path.startswith(prefix.encode()) else os.fsdecode(path)
-        if stage != "0":
-            if stage == "1":
-                problems.append(Problem(Location(shown), "has unresolved merge conflicts; resolve them and "
-                                        "`git add` the file"))
-            continue
-        if mode not in _REGULAR or not _safe_relative(path):
-            kind = {"120000": "a symbolic link", "160000": "a submodule"}.get(mode, "not a regular file")
-            problems.append(Problem(Location(shown), f"is {kind} in git and is not read", "warning"))
-            continue
-        wanted.append((sha, path))
-    _write_blobs(local, tree, wanted)
-    # Stat data for the files just written, so git sees them as they are in the index, not as changed.
-    local.run("update-index", "-q", "--refresh", check=False)
-    return tree / prefix, problems
+    def checklist_edits(self, name: str, anchor: Version, until: Optional[Version], today: Optional[Checklist],
+                        at_anchor: Optional[Checklist]) -> list[Edit]:
+        """Commits of the checklist a release is evaluated against, after `anchor` and up to `until` (the
+        version today's evaluation uses; None: the working tree), with each item added, removed or reworded."""
+        if at_anchor is None or today is None or at_anchor.sha256 == today.sha256:
+            return []
+        out = []
+        for cv in self.gh.checklist_versions.get(name, ()):
+            if cv.boundary or self.gh.is_ancestor(cv, anchor) or (until is not None and not self.gh.is_ancestor(cv, until)):
+                continue
+            before = self.checklist(name, cv.pred.blob) if cv.pred is not None and cv.pred.blob else None
+            after = self.checklist(name, cv.blob) if cv.blob else None
+            entries = checklist_changes(name, before, after)
+            if entries:
+                out.append(Edit(cv.commit, cv.path, tuple(entries)))
+        if until is None:
+            head = self.gh.current(f"checklists/{name}.md")
+            committed = self.checklist(name, head.blob) if head is not None else None
+            entries = checklist_changes(name, committed, today)
+            if entries:
+                out.append(Edit(None, f"checklists/{name}.md", tuple(entries)))
+        return out
 
 
-def _project_pathspecs(prefix: str) -> list[str]:
-    return [f":(literal){prefix}{p}" for p in PROJECT_PATHS]
+def checklist_changes(name: str, before: Optional[Checklist], after: Optional[Checklist]) -> list[EntryChange]:
+    """Items and roles a checklist version added, removed or reworded, by id."""
+    def rows(c: Optional[Checklist]) -> dict:
+        if c is None:
+            return {}
+        out = {i.id: i.plain + (f" [{i.criterion.text}]" if i.criterion else "") for i in c.items}
+        out.update({f"role {r.id}": r.label for r in c.roles})
+        return out
 
-
-@contextlib.contextmanager
-def revision(root: Path, rev: str) -> Iterator[Snapshot]:
-    """The project as it is at commit `rev`, in a temporary directory removed afterwards."""
-    commit = resolve(root, rev)
-    git, prefix, objects, common = _repository(root)
-    listing = git.run("ls-tree", "-r", "-z", "--full-tree", commit, "--", *_project_pathspecs(prefix)).stdout
-    with tempfile.TemporaryDirectory(prefix="readiness-rev-") as tmp, _isolated_git_env():
-        tree, skipped = _lay_out(git, Path(tmp), prefix, objects, common / "shallow", listing, commit)
-        yield Snapshot(tree, rev, commit, tuple(skipped))
-
-
-@contextlib.contextmanager
-def staged(root: Path) -> Iterator[Snapshot]:
-    """The project as git's index holds it (what the next commit will contain), untracked files left out."""
-    git, prefix, objects, common = _repository(root)
-    head = git.run("rev-parse", "--verify", "--quiet", "HEAD", check=False)
-    head_sha = head.stdout.decode().strip() if head.returncode == 0 else None
-    # Run from the work tree's top so paths are the repository's, whatever --root is.
-    top = Path(git.out("rev-parse", "--show-toplevel"))
-    listing = _Git(top).run("ls-files", "-z", "--stage", "--full-name", "--",
-                            *_project_pathspecs(prefix)).stdout
-    with tempfile.TemporaryDirectory(prefix="readiness-index-") as tmp, _isolated_git_env():
-        tree, skipped = _lay_out(git, Path(tmp), prefix, objects, common / "shallow", listing, head_sha)
-        yield Snapshot(tree, "the index", None, tuple(skipped))
-
-
-def staged_changes(root: Path) -> list[str]:
-    """Project files the next commit changes (added, modified, deleted or renamed), relative to `root`."""
-    git, prefix, *_ = _repository(root)
-    has_head = git.run("rev-parse", "--verify", "--quiet", "HEAD", check=False).returncode == 0
-    against = "HEAD" if has_head else git.out("hash-object", "-t", "tree", "/dev/null")
-    out = git.run("diff", "--cached", "--name-only", "-z", "--no-renames", "--relative", against, "--",
-                  *_project_pathspecs(prefix)).stdout
-    return [os.fsdecode(p) for p in out.split(b"\0") if p]
+    a, b = rows(before), rows(after)
+    return [EntryChange(f"checklist {name}: {k}", shown(a.get(k)), shown(b.get(k)))
+            for k in list(a) + [k for k in b if k not in a] if a.get(k) != b.get(k)]

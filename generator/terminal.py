@@ -113,14 +113,20 @@ def build_with_progress(root: Path, site_dir: Path, strict: bool, use_cache: boo
     err = console(stderr=True)
     interactive = err.is_terminal
     cache = Cache(root) if use_cache else NoCache()
-    with err.status("loading inputs", spinner="dots") if interactive else _NoStatus() as status:
-        project = load_project(root, cache)
-        for w in capped(list(project.warnings)):
-            click.echo(str(w), err=True)
-        if strict and project.warnings:
-            raise InputError([Problem(w.location, w.message, "error") for w in project.warnings])
-        site = SiteData.of_project(project, default_today())
-        count = build_site(site, site_dir, root, step=status.update, cache=cache)
+    try:
+        with err.status("loading inputs", spinner="dots") if interactive else _NoStatus() as status:
+            project = load_project(root, cache)
+            # An incomplete git history is said once, by the build only (`check` reads no history it could miss).
+            warnings = list(project.warnings) + ([project.history_warning] if project.history_warning else [])
+            for w in capped(warnings):
+                click.echo(str(w), err=True)
+            if strict and warnings:
+                raise InputError([Problem(w.location, w.message, "error") for w in warnings])
+            site = SiteData.of_project(project, default_today())
+            count = build_site(site, site_dir, root, step=status.update, cache=cache)
+    finally:
+        if cache.problem is not None:  # one line, whatever else went wrong with the cache; not an input problem
+            click.echo(str(cache.problem), err=True)
     elapsed = time.perf_counter() - started
     reused = f"; {cache.hits} of {cache.hits + cache.misses} cached parts reused" if cache.hits else ""
     err.print(f"built {len(site.evaluations)} release page(s), {count} files into {escape(str(site_dir))} "

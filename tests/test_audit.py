@@ -113,6 +113,11 @@ def only(report: dict, rule: str) -> list[dict]:
     return [f for f in report["findings"] if f["rule"] == rule]
 
 
+def launch_sha(repo: Repo, release: str) -> str:
+    """The commit that recorded the launch of `release` (record_release's "Launch <release>")."""
+    return repo.git("log", "-1", "--format=%H", f"--grep=^Launch {release}$").strip()
+
+
 def line_of(root: Path, rel: str, needle: str) -> str:
     """`rel:N` for the (single) line of a file containing `needle`."""
     numbers = [n for n, line in enumerate((root / rel).read_text().splitlines(), 1) if needle in line]
@@ -217,11 +222,15 @@ def test_launched_not_ready(tmp_path):
     assert "failed" in items
     record_release(repo, "1.1", items, SIGNED_FEB, LAUNCH_FEB, FEB)
     code, report = run_audit(repo.root)
-    assert pairs(report) == {("1.1", "launched-not-ready")}
-    [f] = report["findings"]
+    # Both signers signed while the firewall item was failed: each sign-off is signoff-not-ready too.
+    assert pairs(report) == {("1.1", "launched-not-ready"), ("1.1", "signoff-not-ready")}
+    [f] = only(report, "launched-not-ready")
     assert f["severity"] == "error"
     assert f["evidence"]["verdict"] == "NO"
+    assert f["evidence"]["as_launched"] == launch_sha(repo, "1.1")
     assert FIREWALL in json.dumps(f["evidence"]["blocking"])
+    assert [(g["evidence"]["role"], g["evidence"]["items"]) for g in only(report, "signoff-not-ready")] == [
+        ("product-owner", [{"item": FIREWALL, "status": "failed"}]), ("tech-lead", [{"item": FIREWALL, "status": "failed"}])]
     assert code == 1
 
 
@@ -300,9 +309,19 @@ def test_edited_after_signoff_by_a_commit_changing_items(tmp_path):
     assert pairs(report) == {("1.1", "edited-after-signoff")}
     [f] = report["findings"]
     assert f["severity"] == "warning"
-    assert f["evidence"]["keys"] == ["items"]
+    entry = f"items.{STATUS_PAGE}"
+    assert f["evidence"]["entries"] == [
+        {"key": entry, "field": "reason", "before": "No public status page yet", "after": "(none)"},
+        {"key": entry, "field": "status", "before": "n/a", "after": "done"},
+        {"key": entry, "field": "by", "before": "(none)", "after": "Bob Stone"},
+        {"key": entry, "field": "date", "before": "(none)", "after": "2026-02-06"}]
     assert f["evidence"]["commit"]["sha"] == sha and f["evidence"]["commit"]["author"] == "Bob Stone"
     assert f["evidence"]["signoff_commit"]["author"] == "Linus Pauling"  # the product owner signed last
+    assert f["message"] == (f"commit {sha[:10]} by Bob Stone (committed 2026-02-10T09:00:00+00:00) changed "
+                            f"{entry}.reason: No public status page yet → (none), {entry}.status: n/a → done, "
+                            f"{entry}.by: (none) → Bob Stone, {entry}.date: (none) → 2026-02-06, after the last sign-off "
+                            f"was recorded in commit {f['evidence']['signoff_commit']['sha'][:10]} by Linus Pauling "
+                            "(committed 2026-02-08T10:00:00+00:00)")
     assert code == 0
 
 
@@ -316,17 +335,20 @@ def test_adding_the_launch_block_after_signoff_is_no_finding(tmp_path):
     assert code == 0
 
 
-def test_launch_block_then_items_edit_after_signoff(tmp_path):
-    """Both cases in one history: the launch commit is not reported, the later items edit is."""
+def test_launch_block_then_a_note_edit_after_launch(tmp_path):
+    """The launch commit is not reported; a later note edit is an edit after launch, a warning (only a note)."""
     repo = clean_repo(tmp_path)
     text = record_release(repo, "1.1", items_block("2026-02", 5), SIGNED_FEB, LAUNCH_FEB, FEB)
     edited = text.replace("date: 2026-02-06}", "date: 2026-02-06, note: Re-run after launch}")
     assert edited != text
     sha = repo.commit("Note backups", {"results/1.1.yaml": edited}, "Ada Lovelace", "2026-02-11T09:00:00+00:00")
     code, report = run_audit(repo.root)
-    assert pairs(report) == {("1.1", "edited-after-signoff")}
+    assert pairs(report) == {("1.1", "edited-after-launch")}
     [f] = report["findings"]
-    assert f["evidence"]["commit"]["sha"] == sha and f["evidence"]["keys"] == ["items"]
+    assert f["severity"] == "warning"
+    assert f["evidence"]["commit"]["sha"] == sha
+    assert f["evidence"]["launch_commit"]["sha"] == launch_sha(repo, "1.1")
+    assert [e["key"] for e in f["evidence"]["entries"]] == [f"items.{BACKUPS}"]
     assert code == 0
 
 
@@ -339,8 +361,8 @@ def test_edited_after_signoff_by_uncommitted_changes(tmp_path):
     assert pairs(report) == {("1.1", "edited-after-signoff")}
     [f] = report["findings"]
     assert f["severity"] == "warning"
-    assert f["evidence"]["commit"] is None and f["evidence"]["keys"] == ["items"]
-    assert "uncommitted" in f["message"]
+    assert f["evidence"]["commit"] is None and {e["key"] for e in f["evidence"]["entries"]} == {f"items.{STATUS_PAGE}"}
+    assert f["message"].startswith(f"uncommitted changes changed items.{STATUS_PAGE}.reason: No public status page yet → (none), ")
     assert code == 0
 
 
@@ -405,7 +427,8 @@ def test_justification_missing_for_a_conditional_na_is_a_warning(tmp_path):
     assert pairs(report) == {("1.1", "justification-missing")}
     [f] = report["findings"]
     assert f["severity"] == "warning"
-    assert f["evidence"] == {"entry": STATUS_PAGE, "line": line_of(repo.root, "results/1.1.yaml", f"{STATUS_PAGE}:")}
+    assert f["evidence"] == {"entry": STATUS_PAGE, "line": line_of(repo.root, "results/1.1.yaml", f"{STATUS_PAGE}:"),
+                             "as_launched": launch_sha(repo, "1.1")}
     assert code == 0
 
 
@@ -418,7 +441,7 @@ def test_evidence_missing(tmp_path):
     assert pairs(report) == {("1.1", "evidence-missing")}
     [f] = report["findings"]
     assert f["severity"] == "warning"
-    assert f["evidence"] == {"item": FIREWALL}
+    assert f["evidence"] == {"item": FIREWALL, "as_launched": launch_sha(repo, "1.1")}
     assert code == 0
 
 
@@ -461,7 +484,7 @@ def test_timestamp_ambiguous(tmp_path):
     assert pairs(report) == {("1.1", "timestamp-ambiguous")}
     [f] = report["findings"]
     assert f["severity"] == "warning"
-    assert f["evidence"] == {"line": line_of(repo.root, "results/1.1.yaml", "launch:")}
+    assert f["evidence"] == {"line": line_of(repo.root, "results/1.1.yaml", "launch:"), "as_launched": launch_sha(repo, "1.1")}
     assert code == 0
 
 
@@ -479,10 +502,11 @@ def test_history_incomplete_in_a_shallow_clone(tmp_path):
     code, report = run_audit(clone)
     assert pairs(report) == {(None, "history-incomplete")}
     [f] = report["findings"]
-    assert f["severity"] == "warning"
+    assert f["severity"] == "error"
     assert f["evidence"] == {"head": repo.git("rev-parse", "HEAD").strip()}
-    assert "shallow" in f["message"]
-    assert code == 0
+    assert f["message"] == ("the repository is a shallow clone: commits older than its depth are missing, so what "
+                            "they did cannot be checked; fetch the full history (git fetch --unshallow)")
+    assert code == 1
 
 
 def test_history_incomplete_without_git(tmp_path):
@@ -492,10 +516,12 @@ def test_history_incomplete_without_git(tmp_path):
     code, report = run_audit(plain)
     assert pairs(report) == {(None, "history-incomplete")}
     [f] = report["findings"]
-    assert f["severity"] == "warning"
-    assert "not a git repository" in f["message"]
+    assert f["severity"] == "error"
+    assert f["message"] == ("provenance could not be computed: not a git repository; not checked: signer-is-recorder, "
+                            "signoff-not-ready, signoff-after-launch, edited-after-signoff, edited-after-launch, "
+                            "unsigned-commit, release-deleted; the launch rules judged the files as they are now")
     assert report["releases"] == 1
-    assert code == 0
+    assert code == 1
 
 
 def test_history_incomplete_for_a_results_file_never_committed(tmp_path):
@@ -523,11 +549,14 @@ def test_exit_code_is_0_with_only_warnings_and_1_with_an_error(tmp_path):
     assert pairs(report) == {("1.1", "timestamp-ambiguous"), ("1.1", "justification-missing")}
     assert {f["severity"] for f in report["findings"]} == {"warning"}
     assert code == 0
-    # One error on top (the launch recorded before the tech lead's sign-off date): exit 1, errors listed first.
+    # One error on top (the launch date moved after the launch was recorded): exit 1, errors listed first. The
+    # launch rules still judge the release as launched, so the earlier date gives no launched-before-signoff.
     repo.commit("Launch earlier", {"results/1.1.yaml": text.replace("date: 2026-02-09, time", "date: 2026-02-06, time")},
                 DEPLOYER, "2026-02-10T09:00:00+00:00")
     code, report = run_audit(repo.root)
     assert pairs(report) == {("1.1", "timestamp-ambiguous"), ("1.1", "justification-missing"),
-                             ("1.1", "launched-before-signoff")}
-    assert [f["severity"] for f in report["findings"]] == ["error", "error", "warning", "warning"]
+                             ("1.1", "edited-after-launch")}
+    assert [f["severity"] for f in report["findings"]] == ["error", "warning", "warning"]
+    assert only(report, "edited-after-launch")[0]["evidence"]["entries"] == [
+        {"key": "launch", "field": "date", "before": "2026-02-09", "after": "2026-02-06"}]
     assert code == 1

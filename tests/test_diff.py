@@ -104,7 +104,7 @@ def test_text(repo):
     main_sha = repo.git("rev-parse", "main").strip()
     assert lines[0] == f"readiness diff main ({main_sha[:10]}) -> feature (" \
         f"{repo.git('rev-parse', 'feature').strip()[:10]}), evaluated on 2026-11-28"
-    assert lines[1] == "1 release(s) changed, 1 regression(s), 1 new error finding(s); 1 unchanged"
+    assert lines[1] == "1 release(s) changed, 1 regression(s), 2 new error finding(s); 1 unchanged"
     assert "2.4: NEEDS REVIEW -> NO  REGRESSION" in lines
     assert "  results/2.4.yaml, checklist web, progress 100.0 % -> 75.0 %" in lines
     assert "  item security/waf-enabled: done -> failed (regressed) by Bob Stone on 2026-11-25 " \
@@ -132,7 +132,7 @@ def test_json(repo):
     data = json.loads(result.stdout)
     assert data["base"]["revision"] == "main" and data["base"]["commit"] == repo.git("rev-parse", "main").strip()
     assert data["summary"] == {"releases_changed": 1, "releases_unchanged": 1, "regressions": ["2.4"],
-                               "new_errors": 1}
+                               "new_errors": 2}
     (release,) = data["releases"]
     assert release["verdict"] == {"before": "NEEDS REVIEW", "after": "NO"}
     assert release["progress"] == {"before": 100.0, "after": 75.0}  # an expired waiver still counts
@@ -148,7 +148,7 @@ def test_json(repo):
     assert release["signoffs"] == [{"role": "tech-lead", "change": "added", "before": None,
                                     "after": {"name": "Grace Hopper", "date": "2026-11-26"}}]
     assert [(f["rule"], f["severity"]) for f in release["findings"]["new"]] == [
-        ("waiver-expired", "error"), ("signer-is-recorder", "warning")]
+        ("signoff-not-ready", "error"), ("waiver-expired", "error"), ("signer-is-recorder", "warning")]
     assert release["findings"]["gone"] == []
     assert data["checklists"] == [] and data["findings"] == {"new": [], "gone": []}
 
@@ -159,8 +159,8 @@ def test_markdown(repo):
     text = result.stdout
     lines = text.splitlines()
     assert lines[0] == "## Readiness: `main` → `feature`"
-    assert "**1 release changed**, 1 regression, 1 new error finding; 1 unchanged." in lines[2]
-    assert "| `2.4` | NEEDS REVIEW → **NO** ⚠️ regression | 100.0 % → 75.0 % | 2 | 1 | 2 new (1 error) |" in lines
+    assert "**1 release changed**, 1 regression, 2 new error findings; 1 unchanged." in lines[2]
+    assert "| `2.4` | NEEDS REVIEW → **NO** ⚠️ regression | 100.0 % → 75.0 % | 2 | 1 | 3 new (2 errors) |" in lines
     assert "#### `2.4`: NEEDS REVIEW → **NO**" in lines  # short: not collapsed
     assert "| `security/waf-enabled` | done → failed | regressed | `Bob Stone` 2026-11-25 | " \
            "[link](https://ci.example.com/runs/913) |" in lines
@@ -212,7 +212,8 @@ def test_long_markdown_collapses_and_cuts_within_budget(repo):
     assert f"**Not shown, to stay under 6000 bytes:** the details of {40 - shown} releases (" in cut
     _, html = _rendered(cut)
     assert html.count("<details>") == html.count("</details>") == shown
-    assert "<b>" not in html and "@someone" not in full  # notes are not part of the Markdown at all
+    # A note reaches the Markdown only quoted by a finding, inside a code span: no markup, no mention.
+    assert "<b>" not in html and "@someone" not in re.sub(r"<code>.*?</code>", "", html, flags=re.S)
 
 
 def test_fail_on(repo):
@@ -222,7 +223,7 @@ def test_fail_on(repo):
     assert "--fail-on: 1 release(s) regressed: 2.4" in regression.stderr
     error = run(repo, "main", "feature", "--fail-on", "error")
     assert error.exit_code == 1
-    assert "--fail-on: 1 new audit finding(s) of severity error: waiver-expired" in error.stderr
+    assert "--fail-on: 2 new audit finding(s) of severity error: signoff-not-ready, waiver-expired" in error.stderr
     both = run(repo, "main", "feature", "--fail-on", "regression", "--fail-on", "error")
     assert both.exit_code == 1 and both.stderr.count("--fail-on:") == 2
     # The other way round, the feature branch fixes things: nothing regresses and no error is new.

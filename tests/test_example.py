@@ -55,7 +55,8 @@ STORY_FINDINGS = {
     ("1.0.0", "launched-not-ready"), ("1.2.0", "launched-not-ready"), ("1.2.0", "waiver-expired"),
     ("2.0.0", "launched-not-ready"), ("2.1.0", "launched-not-ready"), ("2.1.0", "signoff-missing"),
     ("2.3.0", "launched-not-ready"), ("1.4.0", "signoff-before-completion"), ("3.0.0", "signer-is-recorder"),
-    ("3.1.0", "edited-after-signoff"),
+    ("3.1.0", "edited-after-signoff"), ("1.2.0", "signoff-not-ready"), ("2.0.0", "signoff-not-ready"),
+    ("3.2.0", "signoff-not-ready"),
 }
 
 

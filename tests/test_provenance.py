@@ -55,11 +55,11 @@ def test_each_release_uses_the_checklist_as_it_was(tmp_path):
 def test_commits_and_signoff_recorders(tmp_path):
     project = load_project(make_repo(tmp_path).root)
     history = project.histories["1.0"]
-    assert [(c.author, c.author_date.isoformat(), c.subject) for c in history.commits] == [
+    assert [(row.commit.author, row.commit.author_date.isoformat(), row.commit.subject) for row in history.commits] == [
         ("Bob Stone", "2026-01-06T09:00:00+00:00", "Sign 1.0"),
         ("Ada Lovelace", "2026-01-05T09:00:00+00:00", "Results 1.0"),
     ]
-    assert history.commits[0].signature == "not signed"
+    assert history.commits[0].commit.signature == "not signed"
     assert history.signoff_commits["tech-lead"].author == "Bob Stone"
     assert not history.dirty
 
