@@ -58,12 +58,12 @@ def external(requests):
 def test_dashboard_then_a_release_from_the_table(site, page):
     page.goto((site / "index.html").as_uri())
     assert page.locator(".rd-hero__release").inner_text() == "3.2.0"
-    assert page.locator(".rd-hero .rd-verdict").inner_text() == "NO"
+    assert page.locator(".rd-hero__verdict .rd-verdict").inner_text() == "NO"
     page.locator("table.rd-releases a", has_text="2.0.1").click()
     page.wait_for_load_state()
     assert page.url.endswith("releases/2.0.1/index.html")
     assert page.locator("h1").first.inner_text().startswith("Release 2.0.1")
-    assert page.locator(".rd-hero .rd-verdict").inner_text() == "YES"
+    assert page.locator(".rd-hero__verdict .rd-verdict").inner_text() == "YES"
     assert page.locator("tr.rd-item").count() == 211
     assert external(page.requests) == []
 
