@@ -167,7 +167,7 @@ class TimelineBuilder:
         versions of a file that gained one sign-off per commit are compared without parsing each."""
         value = self.value(v, key)
         role = key[len("signoffs."):] if key.startswith("signoffs.") else None
-        anchor, end = self._anchor(v, role)
+        anchor, end, start = self._anchor(v, role)
         while True:
             if v.boundary:
                 return v, True
@@ -176,32 +176,30 @@ class TimelineBuilder:
                 if end is not None and self._same_prefix(p, anchor, end):
                     v = p
                     continue
-                # A parent that is v cut short before this sign-off did not hold it; else compare values.
-                cut = role is not None and value is not None and self._cut_before(p, anchor, v, role)
+                # A parent that is the anchor's bytes cut before this sign-off's line did not hold it (a second
+                # one earlier would be a duplicate key, which the loader refuses); else compare values.
+                cut = value is not None and start is not None and self._cut_before(p, anchor, start)
                 if not cut and self.value(p, key) == value:
                     v = p
-                    anchor, end = self._anchor(v, role)
+                    anchor, end, start = self._anchor(v, role)
                     continue
             came = [o for o in v.others if o is not None and not o.deleted and self.value(o, key) == value]
             if came:
                 v = came[0]
-                anchor, end = self._anchor(v, role)
+                anchor, end, start = self._anchor(v, role)
                 continue
             return v, False
 
-    def _anchor(self, v: Version, role: Optional[str]) -> tuple[Optional[bytes], Optional[int]]:
-        if role is None or v.blob not in self._summaries or role not in self._summaries[v.blob].signoff_ends:
-            return None, None
-        return self.gh.blob(v.blob), self._summaries[v.blob].signoff_ends[role]
-
-    def _cut_before(self, p: Version, anchor: Optional[bytes], v: Version, role: str) -> bool:
-        """Whether p's bytes are v's (`anchor`) cut before the line of `role`'s key: p then has no such sign-off
-        (a second one earlier would be a duplicate key in v, which the loader refuses)."""
-        data = self.gh.blob(p.blob)
+    def _anchor(self, v: Version, role: Optional[str]) -> tuple[Optional[bytes], Optional[int], Optional[int]]:
+        """v's bytes, and where a sign-off's line starts and its deciding bytes end (v must be summarised)."""
         s = self._summaries.get(v.blob)
-        start = s.signoff_starts.get(role) if s is not None else None
-        return anchor is not None and data is not None and start is not None and len(data) <= start \
-            and anchor[:len(data)] == data
+        if role is None or s is None or role not in s.signoff_ends:
+            return None, None, None
+        return self.gh.blob(v.blob), s.signoff_ends[role], s.signoff_starts.get(role)
+
+    def _cut_before(self, p: Version, anchor: Optional[bytes], start: int) -> bool:
+        data = self.gh.blob(p.blob)
+        return anchor is not None and data is not None and len(data) <= start and anchor[:len(data)] == data
 
     def _same_prefix(self, p: Version, anchor: Optional[bytes], end: int) -> bool:
         data = self.gh.blob(p.blob)
