@@ -489,3 +489,22 @@ def test_origins_found_without_parsing_every_version_are_those_of_parsing_every_
             else:
                 break
         assert found is expected, (role, texts)
+
+
+def test_checklist_items_changed_after_launch_are_listed_when_the_release_moves_onto_them(tmp_path):
+    repo = clean_repo(tmp_path)
+    text = record_release(repo, "1.1", items_block("2026-02", 5), SIGNED_FEB, LAUNCH_FEB, FEB)
+    grown = repo.commit("Add WAF", {"checklists/web.md": CHECKLIST.replace(
+        "- [ ] Firewall rules reviewed\n", "- [ ] Firewall rules reviewed\n- [ ] WAF enabled\n")}, "Ada Lovelace",
+        "2026-02-20T09:00:00+00:00")
+    note = repo.commit("Note", {"results/1.1.yaml": text.replace("date: 2026-02-06}", "date: 2026-02-06, note: ok}", 1)},
+                       "Ada Lovelace", "2026-02-21T09:00:00+00:00")
+    code, report = run_audit(repo.root)
+    # As launched it is YES; today it is evaluated against the grown checklist, and both commits are listed.
+    assert pairs(report) == {("1.1", "edited-after-launch")}
+    by_commit = {f["evidence"]["commit"]["sha"]: f for f in only(report, "edited-after-launch")}
+    assert set(by_commit) == {grown, note}
+    assert by_commit[grown]["severity"] == "error" and by_commit[note]["severity"] == "warning"
+    assert by_commit[grown]["evidence"]["entries"] == [
+        {"key": "checklist web: security/waf-enabled", "field": "", "before": "(none)", "after": "WAF enabled"}]
+    assert code == 1
