@@ -508,3 +508,19 @@ def test_checklist_items_changed_after_launch_are_listed_when_the_release_moves_
     assert by_commit[grown]["evidence"]["entries"] == [
         {"key": "checklist web: security/waf-enabled", "field": "", "before": "(none)", "after": "WAF enabled"}]
     assert code == 1
+
+
+def test_a_cached_rebuild_shows_what_the_history_says_now(tmp_path):
+    """The build cache keys a release page by its history too: a new commit changes the page, and the page
+    is the one a build without the cache makes."""
+    repo = clean_repo(tmp_path)
+    text = launched_with_failed_firewall(repo)
+    first = page(repo, tmp_path, "1.1")
+    assert "Not changed since." in first
+    repo.commit("Firewall fixed", {"results/1.1.yaml": text.replace(FAILED_FIREWALL, DONE_FIREWALL)}, "Bob Stone",
+                "2026-02-16T09:00:00+00:00")
+    cached = page(repo, tmp_path, "1.1")
+    assert "Changed after launch by 1 commit" in cached
+    other = tmp_path / "other"
+    assert CliRunner().invoke(cli, ["build", "--no-cache", "--root", str(repo.root), "-d", str(other)]).exit_code == 0
+    assert (other / "releases" / "1.1" / "index.html").read_text() == cached
