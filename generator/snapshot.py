@@ -123,6 +123,14 @@ class TimelineBuilder:
             self._checklists[blob] = parsed
         return self._checklists[blob]
 
+    def checklist_commit(self, v: Version, name: str) -> Optional[Commit]:
+        """The commit of the checklist revision `v` holds (the latest of its ancestors that wrote that blob)."""
+        blob = dict(v.checklists).get(name)
+        for cv in reversed(self.gh.checklist_versions.get(name, ())):
+            if cv.index <= v.index and cv.blob == blob and self.gh.is_ancestor(cv, v):
+                return cv.commit
+        return None
+
     def checklists_at(self, v: Optional[Version]) -> Mapping:
         return _At(self, v.checklists if v is not None else ())
 

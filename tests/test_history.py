@@ -68,8 +68,10 @@ def test_flipping_a_failed_item_after_launch_keeps_the_launch_error_and_is_an_er
     assert code == 1
     shown = text_of(page(repo, tmp_path, "1.1"))
     assert "Ready for production: YES" in shown  # today's file
+    checklist = sha_of(repo, "Checklist")
     assert (f"Verdict at launch: NO (66.7 %), as the launch was first recorded in commit {launch_sha(repo, '1.1')[:10]} "
-            "by Bob Stone (committed 2026-02-09T11:00:00+00:00)") in shown
+            f"by Bob Stone (committed 2026-02-09T11:00:00+00:00) against checklist web as of commit {checklist[:10]} "
+            "(committed 2026-01-01), sha256") in shown
     assert "Changed after launch by 1 commit" in shown
 
 
@@ -516,7 +518,7 @@ def test_a_cached_rebuild_shows_what_the_history_says_now(tmp_path):
     repo = clean_repo(tmp_path)
     text = launched_with_failed_firewall(repo)
     first = page(repo, tmp_path, "1.1")
-    assert "Not changed since." in first
+    assert "Not changed since the launch." in first
     repo.commit("Firewall fixed", {"results/1.1.yaml": text.replace(FAILED_FIREWALL, DONE_FIREWALL)}, "Bob Stone",
                 "2026-02-16T09:00:00+00:00")
     cached = page(repo, tmp_path, "1.1")
