@@ -114,6 +114,9 @@ class TimelineBuilder:
                     parsed = parse_checklist(text, name, rel, problems, hashlib.sha256(data).hexdigest())
             except UnicodeDecodeError:
                 problems.error(Location(rel), "not UTF-8")
+            except (RecursionError, ValueError, TypeError, KeyError, IndexError) as exc:
+                # An old version is read as it was committed, by anyone: whatever it holds, the build goes on.
+                problems.error(Location(rel), f"it cannot be read ({type(exc).__name__})")
             if parsed is None or problems.errors:
                 why = problems.errors[0].message if problems.errors else "it could not be read"
                 self.warnings.append(Problem(Location(rel), f"the version of blob {blob[:10]} does not parse ({why}); "
@@ -151,8 +154,11 @@ class TimelineBuilder:
             return None, None, "it is not UTF-8"
         problems, parts = Problems(), v.path.split("/")
         checklists = self.checklists_at(v)
-        release = release_from_text(text, data, Path(v.path), v.path, checklists, problems,
-                                    product=parts[1] if len(parts) == 3 else "")
+        try:
+            release = release_from_text(text, data, Path(v.path), v.path, checklists, problems,
+                                        product=parts[1] if len(parts) == 3 else "")
+        except (RecursionError, ValueError, TypeError, KeyError, IndexError) as exc:
+            return None, None, f"it cannot be read ({type(exc).__name__})"
         if release is None:
             first = problems.errors[0] if problems.errors else None
             return None, None, printable(f"it does not load ({first})" if first else "it does not load")
