@@ -193,6 +193,8 @@ def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
             releases.append(release)
             versions[release.name] = slot.view[release.checklist]
     problems.extend(future_dates(releases, latest_date()))
+    if problems.errors:
+        history.close()
     problems.raise_if_errors()
     timelines = build_timelines(reader, releases, versions)
     problems.extend(reader.warnings)

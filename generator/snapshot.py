@@ -119,7 +119,9 @@ class TimelineBuilder:
                 problems.error(Location(rel), f"it cannot be read ({type(exc).__name__})")
             if parsed is None or problems.errors:
                 why = problems.errors[0].message if problems.errors else "it could not be read"
-                self.warnings.append(Problem(Location(rel), f"the version of blob {blob[:10]} does not parse ({why}); "
+                wrote = next((v.commit.short for v in self.gh.checklist_versions.get(name, ()) if v.blob == blob), None)
+                which = f"commit {wrote}" if wrote else f"blob {blob[:10]}"
+                self.warnings.append(Problem(Location(rel), f"the version of {which} does not parse ({why}); "
                                              "releases committed with it are evaluated against the working tree's "
                                              "checklist", "warning"))
                 parsed = None
