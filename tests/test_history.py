@@ -526,3 +526,18 @@ def test_a_cached_rebuild_shows_what_the_history_says_now(tmp_path):
     other = tmp_path / "other"
     assert CliRunner().invoke(cli, ["build", "--no-cache", "--root", str(repo.root), "-d", str(other)]).exit_code == 0
     assert (other / "releases" / "1.1" / "index.html").read_text() == cached
+
+
+def test_a_results_file_committed_with_a_broken_checklist_is_checked_against_the_working_tree_one(tmp_path):
+    repo = clean_repo(tmp_path)
+    broken = repo.commit("Break the checklist", {"checklists/web.md": "# Web\n\nno items at all\n"}, "Eve",
+                         "2026-02-01T09:00:00+00:00")
+    repo.commit("Results 1.1", {"results/1.1.yaml": 'release: "1.1"\n' + items_block("2026-02", 5)}, "Ada Lovelace",
+                "2026-02-02T09:00:00+00:00")
+    repo.commit("Mend the checklist", {"checklists/web.md": CHECKLIST}, "Ada Lovelace", "2026-02-03T09:00:00+00:00")
+    result = CliRunner().invoke(cli, ["check", "--root", str(repo.root)])
+    assert result.exit_code == 0
+    # The reason in brackets is the checklist parser's own message.
+    [line] = [line for line in result.output.splitlines() if "does not parse" in line]
+    assert re.fullmatch(rf"checklists/web\.md:1:1: warning: the version of commit {broken[:10]} does not parse "
+                        r"\(.+\); releases committed with it are evaluated against the working tree's checklist", line)
