@@ -28,6 +28,7 @@ from generator.checklist import describe, load_checklist, parse_checklist  # noq
 from generator.errors import InputError, Problems  # noqa: E402
 from generator.merge import evaluate  # noqa: E402
 from generator.provenance import LOG_FIELDS, SIGNATURES, parse_log  # noqa: E402
+from generator.versions import may_hold, summarise  # noqa: E402
 from generator.results import load_release  # noqa: E402
 
 CHECKLIST, _ = load_checklist(ROOT / "checklists" / "production.md", "checklists/production.md")
@@ -42,6 +43,8 @@ YAML_BITS = [
     "  time: 12:30\n", "  timezone: Mars/Base\n", "&a ", "*a ", "<<: *a\n", "!!python/object/apply:os.system [x]\n",
     "!foo ", "\t", "'", '"', "[", "{{", "---\n", "...\n", "? ", "- ", "\x00", "\ufeff", "é", "\u202e", "🔐",
     "    note: AKIAIOSFODNN7EXAMPLE\n", "~\n", "null\n", ": ", "#", "%YAML 1.1\n",
+    "signoffs:\n", "launch: {{date: 2026-01-01}}\n", '"launch": x\n', "'signoffs' :\n", "? launch # c\n: x\n",
+    '"\\x6caunch": {{date: 2026-01-01}}\n', "{{launch: 1}}\n", "[signoffs: 1]\n", "  tech-lead: {{name: A, date: B}}\n",
 ]
 MD_BITS = [
     "# Title\n", "## Section\n", "### Sub\n", "#### Deep\n", "- [ ] Item\n", "- [x] Done item\n", "  - [ ] Nested\n",
@@ -76,6 +79,17 @@ def check_results(data: bytes) -> None:
             assert p.location.line >= 1 and p.location.col >= 1 and p.message
         if release is not None:
             evaluate(release, CHECKLIST)
+    check_version(data)
+
+
+def check_version(data: bytes) -> None:
+    """A results file's version from history: summarised without raising, and the byte test that skips
+    parsing versions is sound (a version it passes over holds no sign-off and no launch)."""
+    summary = summarise(data)
+    if not may_hold(data):
+        assert not summary.signoffs and summary.launch is None, "may_hold passed over a sign-off or launch"
+    if not may_hold(data, launch_only=True):
+        assert summary.launch is None, "may_hold passed over a launch"
 
 
 def check_checklist(text: str, name: str = "fuzz") -> None:

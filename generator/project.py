@@ -21,7 +21,7 @@ from generator.model import Checklist, Evaluation, Release
 from generator.parallel import WorkerLost, parallel_map
 from generator.history import GitHistory
 from generator.provenance import Repository
-from generator.results import _parse, _Reader, _Scalar, _Seq
+from generator.results import YamlReader, YamlScalar, YamlSeq, parse_yaml
 from generator.timeline import ReleaseHistory, TimelineBuilder, Timelines, build_timelines, future_dates, latest_date
 from generator.discover import checklist_sources, is_results_file, result_folders
 from generator.source import MAX_INPUT_BYTES, read_input, read_regular
@@ -90,10 +90,10 @@ def load_config(root: Path, problems: Problems) -> dict:
     except InputError as exc:
         problems.extend(exc.problems)
         return config
-    node = _parse(read[0], CONFIG_FILE, problems)
+    node = parse_yaml(read[0], CONFIG_FILE, problems)
     if node is None:
         return config
-    reader = _Reader(CONFIG_FILE, problems)
+    reader = YamlReader(CONFIG_FILE, problems)
     for key, (_, value_node) in reader.mapping(node, "", CONFIG_KEYS).items():
         if key == "audit":
             config["audit"] = _audit_config(reader, value_node)
@@ -111,17 +111,17 @@ def load_config(root: Path, problems: Problems) -> dict:
     return config
 
 
-def _audit_config(reader: _Reader, node) -> dict:
+def _audit_config(reader: YamlReader, node) -> dict:
     """`audit:` settings: sections or groups whose done items need evidence, and whether commits must be signed."""
     out: dict = {"evidence_required": (), "signed_commits": False}
     for key, (_, value) in reader.mapping(node, "audit", AUDIT_KEYS).items():
         if key == "signed_commits":
-            if not (isinstance(value, _Scalar) and value.value in ("true", "false")):
+            if not (isinstance(value, YamlScalar) and value.value in ("true", "false")):
                 reader.error(value.loc, "audit.signed_commits", "expected true or false")
                 continue
             out[key] = value.value == "true"
         else:
-            if not isinstance(value, _Seq):
+            if not isinstance(value, YamlSeq):
                 reader.error(value.loc, "audit.evidence_required", "expected a list of section or group ids")
                 continue
             ids = [reader.text(v, "audit.evidence_required") for v in value.items]
@@ -197,6 +197,8 @@ def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
             releases.append(release)
             versions[release.name] = slot.view[release.checklist]
     problems.extend(future_dates(releases, latest_date()))
+    if problems.errors:
+        history.close()
     problems.raise_if_errors()
     timelines = build_timelines(reader, releases, versions)
     problems.extend(reader.warnings)

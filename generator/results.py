@@ -763,3 +763,10 @@ def _valid_timezone(name: str) -> bool:
         return True
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         return False
+
+
+# The strict YAML reader, for the other small inputs read the same way (readiness.yml, see project.py).
+parse_yaml = _parse
+YamlReader = _Reader
+YamlScalar = _Scalar
+YamlSeq = _Seq

@@ -114,14 +114,27 @@ class TimelineBuilder:
                     parsed = parse_checklist(text, name, rel, problems, hashlib.sha256(data).hexdigest())
             except UnicodeDecodeError:
                 problems.error(Location(rel), "not UTF-8")
+            except (RecursionError, ValueError, TypeError, KeyError, IndexError) as exc:
+                # An old version is read as it was committed, by anyone: whatever it holds, the build goes on.
+                problems.error(Location(rel), f"it cannot be read ({type(exc).__name__})")
             if parsed is None or problems.errors:
                 why = problems.errors[0].message if problems.errors else "it could not be read"
-                self.warnings.append(Problem(Location(rel), f"the version of blob {blob[:10]} does not parse ({why}); "
+                wrote = next((v.commit.short for v in self.gh.checklist_versions.get(name, ()) if v.blob == blob), None)
+                which = f"commit {wrote}" if wrote else f"blob {blob[:10]}"
+                self.warnings.append(Problem(Location(rel), f"the version of {which} does not parse ({why}); "
                                              "releases committed with it are evaluated against the working tree's "
                                              "checklist", "warning"))
                 parsed = None
             self._checklists[blob] = parsed
         return self._checklists[blob]
+
+    def checklist_commit(self, v: Version, name: str) -> Optional[Commit]:
+        """The commit of the checklist revision `v` holds (the latest of its ancestors that wrote that blob)."""
+        blob = dict(v.checklists).get(name)
+        for cv in reversed(self.gh.checklist_versions.get(name, ())):
+            if cv.index <= v.index and cv.blob == blob and self.gh.is_ancestor(cv, v):
+                return cv.commit
+        return None
 
     def checklists_at(self, v: Optional[Version]) -> Mapping:
         return _At(self, v.checklists if v is not None else ())
@@ -143,8 +156,11 @@ class TimelineBuilder:
             return None, None, "it is not UTF-8"
         problems, parts = Problems(), v.path.split("/")
         checklists = self.checklists_at(v)
-        release = release_from_text(text, data, Path(v.path), v.path, checklists, problems,
-                                    product=parts[1] if len(parts) == 3 else "")
+        try:
+            release = release_from_text(text, data, Path(v.path), v.path, checklists, problems,
+                                        product=parts[1] if len(parts) == 3 else "")
+        except (RecursionError, ValueError, TypeError, KeyError, IndexError) as exc:
+            return None, None, f"it cannot be read ({type(exc).__name__})"
         if release is None:
             first = problems.errors[0] if problems.errors else None
             return None, None, printable(f"it does not load ({first})" if first else "it does not load")
@@ -167,7 +183,7 @@ class TimelineBuilder:
         versions of a file that gained one sign-off per commit are compared without parsing each."""
         value = self.value(v, key)
         role = key[len("signoffs."):] if key.startswith("signoffs.") else None
-        anchor, end = self._anchor(v, role)
+        anchor, end, start = self._anchor(v, role)
         while True:
             if v.boundary:
                 return v, True
@@ -176,32 +192,30 @@ class TimelineBuilder:
                 if end is not None and self._same_prefix(p, anchor, end):
                     v = p
                     continue
-                # A parent that is v cut short before this sign-off did not hold it; else compare values.
-                cut = role is not None and value is not None and self._cut_before(p, anchor, v, role)
+                # A parent that is the anchor's bytes cut before this sign-off's line did not hold it (a second
+                # one earlier would be a duplicate key, which the loader refuses); else compare values.
+                cut = value is not None and start is not None and self._cut_before(p, anchor, start)
                 if not cut and self.value(p, key) == value:
                     v = p
-                    anchor, end = self._anchor(v, role)
+                    anchor, end, start = self._anchor(v, role)
                     continue
             came = [o for o in v.others if o is not None and not o.deleted and self.value(o, key) == value]
             if came:
                 v = came[0]
-                anchor, end = self._anchor(v, role)
+                anchor, end, start = self._anchor(v, role)
                 continue
             return v, False
 
-    def _anchor(self, v: Version, role: Optional[str]) -> tuple[Optional[bytes], Optional[int]]:
-        if role is None or v.blob not in self._summaries or role not in self._summaries[v.blob].signoff_ends:
-            return None, None
-        return self.gh.blob(v.blob), self._summaries[v.blob].signoff_ends[role]
-
-    def _cut_before(self, p: Version, anchor: Optional[bytes], v: Version, role: str) -> bool:
-        """Whether p's bytes are v's (`anchor`) cut before the line of `role`'s key: p then has no such sign-off
-        (a second one earlier would be a duplicate key in v, which the loader refuses)."""
-        data = self.gh.blob(p.blob)
+    def _anchor(self, v: Version, role: Optional[str]) -> tuple[Optional[bytes], Optional[int], Optional[int]]:
+        """v's bytes, and where a sign-off's line starts and its deciding bytes end (v must be summarised)."""
         s = self._summaries.get(v.blob)
-        start = s.signoff_starts.get(role) if s is not None else None
-        return anchor is not None and data is not None and start is not None and len(data) <= start \
-            and anchor[:len(data)] == data
+        if role is None or s is None or role not in s.signoff_ends:
+            return None, None, None
+        return self.gh.blob(v.blob), s.signoff_ends[role], s.signoff_starts.get(role)
+
+    def _cut_before(self, p: Version, anchor: Optional[bytes], start: int) -> bool:
+        data = self.gh.blob(p.blob)
+        return anchor is not None and data is not None and len(data) <= start and anchor[:len(data)] == data
 
     def _same_prefix(self, p: Version, anchor: Optional[bytes], end: int) -> bool:
         data = self.gh.blob(p.blob)

@@ -48,6 +48,7 @@ class LaunchRecord:
     checklist_sha256: str = ""
     problem: str = ""
     before_clone: bool = False  # recorded at or before a shallow clone's first commit: not readable as launched
+    checklist_commit: Optional[Commit] = None  # the commit of the checklist revision it was evaluated against
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,7 @@ def _launch(b: TimelineBuilder, v: Version, now: Optional[Release] = None, today
         return LaunchRecord(v.commit, v.path, date, problem=problem), None
     e = evaluate(release, checklist)
     return LaunchRecord(v.commit, v.path, release.launch.date.isoformat(), e.verdict, e.progress, checklist.name,
-                        checklist.sha256), e
+                        checklist.sha256, checklist_commit=b.checklist_commit(v, checklist.name)), e
 
 
 def _not_ready(b: TimelineBuilder, v: Version, memo: dict, now: Optional[Release] = None,

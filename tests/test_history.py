@@ -68,8 +68,10 @@ def test_flipping_a_failed_item_after_launch_keeps_the_launch_error_and_is_an_er
     assert code == 1
     shown = text_of(page(repo, tmp_path, "1.1"))
     assert "Ready for production: YES" in shown  # today's file
+    checklist = sha_of(repo, "Checklist")
     assert (f"Verdict at launch: NO (66.7 %), as the launch was first recorded in commit {launch_sha(repo, '1.1')[:10]} "
-            "by Bob Stone (committed 2026-02-09T11:00:00+00:00)") in shown
+            f"by Bob Stone (committed 2026-02-09T11:00:00+00:00) against checklist web as of commit {checklist[:10]} "
+            "(committed 2026-01-01), sha256") in shown
     assert "Changed after launch by 1 commit" in shown
 
 
@@ -489,3 +491,53 @@ def test_origins_found_without_parsing_every_version_are_those_of_parsing_every_
             else:
                 break
         assert found is expected, (role, texts)
+
+
+def test_checklist_items_changed_after_launch_are_listed_when_the_release_moves_onto_them(tmp_path):
+    repo = clean_repo(tmp_path)
+    text = record_release(repo, "1.1", items_block("2026-02", 5), SIGNED_FEB, LAUNCH_FEB, FEB)
+    grown = repo.commit("Add WAF", {"checklists/web.md": CHECKLIST.replace(
+        "- [ ] Firewall rules reviewed\n", "- [ ] Firewall rules reviewed\n- [ ] WAF enabled\n")}, "Ada Lovelace",
+        "2026-02-20T09:00:00+00:00")
+    note = repo.commit("Note", {"results/1.1.yaml": text.replace("date: 2026-02-06}", "date: 2026-02-06, note: ok}", 1)},
+                       "Ada Lovelace", "2026-02-21T09:00:00+00:00")
+    code, report = run_audit(repo.root)
+    # As launched it is YES; today it is evaluated against the grown checklist, and both commits are listed.
+    assert pairs(report) == {("1.1", "edited-after-launch")}
+    by_commit = {f["evidence"]["commit"]["sha"]: f for f in only(report, "edited-after-launch")}
+    assert set(by_commit) == {grown, note}
+    assert by_commit[grown]["severity"] == "error" and by_commit[note]["severity"] == "warning"
+    assert by_commit[grown]["evidence"]["entries"] == [
+        {"key": "checklist web: security/waf-enabled", "field": "", "before": "(none)", "after": "WAF enabled"}]
+    assert code == 1
+
+
+def test_a_cached_rebuild_shows_what_the_history_says_now(tmp_path):
+    """The build cache keys a release page by its history too: a new commit changes the page, and the page
+    is the one a build without the cache makes."""
+    repo = clean_repo(tmp_path)
+    text = launched_with_failed_firewall(repo)
+    first = page(repo, tmp_path, "1.1")
+    assert "Not changed since the launch." in first
+    repo.commit("Firewall fixed", {"results/1.1.yaml": text.replace(FAILED_FIREWALL, DONE_FIREWALL)}, "Bob Stone",
+                "2026-02-16T09:00:00+00:00")
+    cached = page(repo, tmp_path, "1.1")
+    assert "Changed after launch by 1 commit" in cached
+    other = tmp_path / "other"
+    assert CliRunner().invoke(cli, ["build", "--no-cache", "--root", str(repo.root), "-d", str(other)]).exit_code == 0
+    assert (other / "releases" / "1.1" / "index.html").read_text() == cached
+
+
+def test_a_results_file_committed_with_a_broken_checklist_is_checked_against_the_working_tree_one(tmp_path):
+    repo = clean_repo(tmp_path)
+    broken = repo.commit("Break the checklist", {"checklists/web.md": "# Web\n\nno items at all\n"}, "Eve",
+                         "2026-02-01T09:00:00+00:00")
+    repo.commit("Results 1.1", {"results/1.1.yaml": 'release: "1.1"\n' + items_block("2026-02", 5)}, "Ada Lovelace",
+                "2026-02-02T09:00:00+00:00")
+    repo.commit("Mend the checklist", {"checklists/web.md": CHECKLIST}, "Ada Lovelace", "2026-02-03T09:00:00+00:00")
+    result = CliRunner().invoke(cli, ["check", "--root", str(repo.root)])
+    assert result.exit_code == 0
+    # The reason in brackets is the checklist parser's own message.
+    [line] = [line for line in result.output.splitlines() if "does not parse" in line]
+    assert re.fullmatch(rf"checklists/web\.md:1:1: warning: the version of commit {broken[:10]} does not parse "
+                        r"\(.+\); releases committed with it are evaluated against the working tree's checklist", line)
