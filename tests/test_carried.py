@@ -47,7 +47,7 @@ def test_status_compare_and_audit_say_carried_over_until_confirmed(project):
     assert all(c["carried_from"] == "1.1.0" for c in data["changes"] if c["kind"] != "removed"
                and c["after"] not in ("pending",))
     # Launched as it is: the audit flags the unconfirmed items.
-    path.write_text(text + "launch: {date: 2026-12-01}\n")
+    path.write_text(text + "launch: {date: 2026-11-27}\n")
     audit = json.loads(run("audit", "--json", "--root", str(project)).output)
     found = [f for f in audit["findings"] if f["rule"] == "carried-over-unconfirmed"]
     assert [(f["release"], f["severity"], f["evidence"]["from"], f["evidence"]["count"]) for f in found] == \
@@ -55,7 +55,7 @@ def test_status_compare_and_audit_say_carried_over_until_confirmed(project):
     # Confirmed: the marker removed (by, date and evidence set) for every entry.
     confirmed = text.replace(", carried_from: 1.1.0}", ", by: Ada Lovelace, date: 2026-11-30}")
     assert "carried_from" not in confirmed.split("items:", 1)[1]
-    path.write_text(confirmed + "launch: {date: 2026-12-01}\n")
+    path.write_text(confirmed + "launch: {date: 2026-11-27}\n")
     audit = json.loads(run("audit", "--json", "--root", str(project)).output)
     assert [f for f in audit["findings"] if f["rule"] == "carried-over-unconfirmed"] == []
     assert "carried over" not in run("status", "3.0.0", "--root", str(project)).output
