@@ -1,0 +1,224 @@
+"""People and the sign-off policy: readiness.yml's team, names matched to people, and the policy rules, on
+scripted repositories (test_audit.py's clean project with a team listed)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from generator.cli import cli
+from test_audit import FEB, LAUNCH_FEB, OWNER, SIGNED_FEB, TECH, clean_repo, items_block, only, pairs, \
+    record_release, run_audit, FIREWALL
+
+TEAM = """site_name: Web launches
+people:
+  grace:
+    name: Grace Hopper
+    emails: [grace.hopper@example.com]
+    aliases: [G. Hopper, Amazing Grace]
+  linus:
+    name: Linus Pauling
+    emails: [linus.pauling@example.com]
+  ada:
+    name: Ada Lovelace
+    emails: [ada.lovelace@example.com]
+  bob:
+    name: Bob Stone
+    emails: [bob.stone@example.com, bob@ops.example.com]
+  ian:
+    name: Ian Intern
+    emails: [ian.intern@example.com]
+groups:
+  leads: [grace, linus]
+"""
+POLICY = """policy:
+  roles:
+    tech-lead: [grace]
+    product-owner: [linus]
+  waivers: [leads]
+"""
+
+
+def team_repo(tmp_path: Path, policy: str = POLICY):
+    return clean_repo(tmp_path, TEAM + policy)
+
+
+def errors_of(root: Path) -> str:
+    result = CliRunner().invoke(cli, ["check", "--root", str(root)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 1 and "nothing was written" in result.output, result.output
+    return result.output
+
+
+# --- the format ---------------------------------------------------------------------------------------
+
+
+def test_clean_repository_with_a_team_and_policy_has_no_findings(tmp_path):
+    repo = team_repo(tmp_path)
+    code, report = run_audit(repo.root)
+    assert report == {"findings": [], "releases": 1}
+    assert code == 0
+
+
+def test_each_team_problem_is_reported_at_its_line_and_column(tmp_path):
+    config = TEAM.replace("emails: [ian.intern@example.com]", "emails: [not-an-address]\n    phone: 555") \
+        .replace("aliases: [G. Hopper, Amazing Grace]", "aliases: [G. Hopper, Linus  PAULING]") \
+        .replace("leads: [grace, linus]", "leads: [grace, nobody]") + POLICY.replace("product-owner: [linus]",
+                                                                                      "product-owner: [linsu]")
+    config += "  oops: true\n"
+    repo = clean_repo(tmp_path, config)
+    out = errors_of(repo.root)
+    assert out.splitlines()[:-1] == [
+        "readiness.yml:8:5: people.linus: `Linus Pauling` is also a name of `grace`; a name or alias must stand "
+        "for one person",
+        "readiness.yml:18:14: people.ian.emails: `not-an-address` is not an e-mail address",
+        "readiness.yml:19:5: people.ian.phone: unknown key; expected one of name, emails, aliases, keys",
+        "readiness.yml:21:10: groups.leads: `nobody` is neither a person nor a group; expected one of ada, bob, "
+        "grace, linus",
+        "readiness.yml:25:20: policy.roles.product-owner: `linsu` is neither a person nor a group; expected one "
+        "of ada, bob, grace, linus",
+        "readiness.yml:27:3: policy.oops: unknown key; expected one of roles, waivers"]
+    assert "Traceback" not in out
+
+
+def test_a_policy_without_people_and_a_bad_key_are_errors(tmp_path):
+    repo = clean_repo(tmp_path, "policy:\n  roles:\n    tech-lead: [grace]\n")
+    assert "readiness.yml:1:1: policy: needs a `people:` list" in errors_of(repo.root)
+    bad_key = TEAM.replace("emails: [grace.hopper@example.com]",
+                           "emails: [grace.hopper@example.com]\n    keys: [\"ssh-ed25519 <b>not base64</b>\"]")
+    repo2 = clean_repo(tmp_path / "two", bad_key)
+    assert "readiness.yml:6:12: people.grace.keys: expected an SSH public key" in errors_of(repo2.root)
+
+
+# --- the policy rules ---------------------------------------------------------------------------------
+
+
+def test_a_signoff_by_someone_the_policy_does_not_allow_is_an_error(tmp_path):
+    repo = team_repo(tmp_path)
+    # Ian Intern signs the tech lead role, recording his own line (so only the policy speaks).
+    record_release(repo, "1.1", items_block("2026-02", 5),
+                   [(TECH[0], "Ian Intern", "2026-02-07", "Ian Intern"), (*OWNER, "2026-02-08", OWNER[1])],
+                   LAUNCH_FEB, FEB)
+    code, report = run_audit(repo.root)
+    assert pairs(report) == {("1.1", "signoff-not-allowed")}
+    [f] = report["findings"]
+    assert f["severity"] == "error" and f["evidence"]["person"] == "ian" and f["evidence"]["role"] == "tech-lead"
+    assert f["message"] == ("tech-lead sign-off by Ian Intern is Ian Intern, who may not sign it "
+                            "(policy.roles.tech-lead: Grace Hopper)")
+    assert code == 1
+
+
+def test_a_signoff_by_a_name_on_no_one_is_an_error_and_an_alias_is_the_person(tmp_path):
+    repo = team_repo(tmp_path)
+    record_release(repo, "1.1", items_block("2026-02", 5),
+                   [(TECH[0], "G.  hopper", "2026-02-07", "Grace Hopper"),
+                    (OWNER[0], "Nobody In Particular", "2026-02-08", OWNER[1])], LAUNCH_FEB, FEB)
+    code, report = run_audit(repo.root)
+    assert {(f["rule"], f["evidence"].get("role")) for f in only(report, "signoff-not-allowed")} == {
+        ("signoff-not-allowed", "product-owner")}
+    # The alias is Grace, recorded by Grace's e-mail: no signer-is-recorder for tech-lead.
+    assert [f["evidence"]["role"] for f in only(report, "signer-is-recorder")] == ["product-owner"]
+    assert code == 1
+
+
+def test_without_a_policy_any_listed_person_may_sign(tmp_path):
+    repo = team_repo(tmp_path, policy="")
+    record_release(repo, "1.1", items_block("2026-02", 5),
+                   [(TECH[0], "Ian Intern", "2026-02-07", "Ian Intern"), (*OWNER, "2026-02-08", OWNER[1])],
+                   LAUNCH_FEB, FEB)
+    code, report = run_audit(repo.root)
+    assert report == {"findings": [], "releases": 2}
+
+
+def test_a_spoofed_author_name_with_another_persons_email_is_caught(tmp_path):
+    repo = team_repo(tmp_path)
+    text = record_release(repo, "1.1", items_block("2026-02", 5), SIGNED_FEB[:1], None, FEB[:2])
+    text += "  product-owner: {name: Linus Pauling, date: 2026-02-08}\n"
+    # Bob commits Linus's sign-off as "Linus Pauling" but with his own e-mail.
+    spoof = repo.commit("Sign 1.1 as product-owner", {"results/1.1.yaml": text}, "Linus Pauling",
+                        "2026-02-08T10:00:00+00:00", email="bob@ops.example.com")
+    code, report = run_audit(repo.root)
+    [f] = only(report, "signer-is-recorder")
+    assert f["evidence"]["signer_person"] == "linus" and f["evidence"]["recorder_person"] == "bob"
+    assert f["message"] == (f"product-owner sign-off by Linus Pauling was recorded in {spoof[:10]} by Linus Pauling "
+                            "<bob@ops.example.com>, an e-mail of Bob Stone")
+    # Without a team the same history passes, as it did before people were listed.
+    bare = clean_repo(tmp_path / "bare")
+    record_release(bare, "1.1", items_block("2026-02", 5), SIGNED_FEB[:1], None, FEB[:2])
+    bare.commit("Sign", {"results/1.1.yaml": text}, "Linus Pauling", "2026-02-08T10:00:00+00:00",
+                email="bob@ops.example.com")
+    assert only(run_audit(bare.root)[1], "signer-is-recorder") == []
+
+
+def test_duplicate_signer_matches_aliases(tmp_path):
+    repo = team_repo(tmp_path, policy="")
+    record_release(repo, "1.1", items_block("2026-02", 5),
+                   [(*TECH, "2026-02-07", TECH[1]), (OWNER[0], "Amazing\u00a0Grace", "2026-02-08", TECH[1])],
+                   LAUNCH_FEB, FEB)
+    code, report = run_audit(repo.root)
+    [f] = only(report, "duplicate-signer")
+    assert f["evidence"]["person"] == "grace" and f["evidence"]["roles"] == ["tech-lead", "product-owner"]
+    assert f["message"].startswith("Grace Hopper (written Amazing\u00a0Grace, Grace Hopper) signed 2 roles")
+
+
+def _waived(approver: str, by: str = "Grace Hopper") -> str:
+    return items_block("2026-02", 5, security__firewall_rules_reviewed=(
+        f"{{status: waived, by: {by}, reason: Audit booked, approved_by: {approver}, expires: 2026-03-31}}"))
+
+
+def test_waiver_approvers_outside_the_policy_are_errors(tmp_path):
+    cases = {"Ian Intern": "(Ian Intern), who may not approve waivers (policy.waivers)",
+             "Nobody In Particular": "who matches no person listed under people: in readiness.yml",
+             "grace  HOPPER": "(Grace Hopper), the person who recorded it; a waiver needs another person's approval"}
+    for i, (approver, why) in enumerate(cases.items()):
+        repo = team_repo(tmp_path / str(i))
+        record_release(repo, "1.1", _waived(approver), SIGNED_FEB, LAUNCH_FEB, FEB)
+        code, report = run_audit(repo.root)
+        [f] = only(report, "waiver-not-allowed")
+        assert f["severity"] == "error" and f["evidence"]["entry"] == FIREWALL
+        assert f["message"] == f"waiver of {FIREWALL} was approved by {approver} {why}"
+    repo = team_repo(tmp_path / "ok")
+    record_release(repo, "1.1", _waived("Linus Pauling"), SIGNED_FEB, LAUNCH_FEB, FEB)
+    assert only(run_audit(repo.root)[1], "waiver-not-allowed") == []
+
+
+# --- the pages ----------------------------------------------------------------------------------------
+
+
+def _site(repo, tmp_path: Path) -> Path:
+    site = tmp_path / "site"
+    result = CliRunner().invoke(cli, ["build", "--root", str(repo.root), "-d", str(site)])
+    assert result.exit_code == 0, result.output
+    return site
+
+
+def _text(html: str) -> str:
+    """What a reader sees: tags dropped (inline ones without a space, others as one), whitespace collapsed."""
+    from html import unescape
+    html = re.sub(r"</?(code|strong|em|a|span)\b[^>]*>", "", html)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+def test_pages_show_the_person_and_email_of_each_signoff_and_the_policy(tmp_path):
+    repo = team_repo(tmp_path)
+    record_release(repo, "1.1", items_block("2026-02", 5),
+                   [(TECH[0], "G. Hopper", "2026-02-07", "Bob Stone"), (*OWNER, "2026-02-08", OWNER[1])],
+                   LAUNCH_FEB, FEB)
+    site = _site(repo, tmp_path)
+    release = _text((site / "releases" / "1.1" / "index.html").read_text())
+    assert "G. Hopper (Grace Hopper)" in release
+    assert "Bob Stone <bob.stone@example.com> Bob Stone" in release
+    assert "Linus Pauling <linus.pauling@example.com> Linus Pauling" in release
+    audit = _text((site / "audit" / "index.html").read_text())
+    assert "Sign-off policy: 5 people listed in readiness.yml; 2 roles restricted to named people, waivers " \
+           "approved by Grace Hopper, Linus Pauling, never by the person who recorded the item." in audit
+
+
+def test_the_audit_page_says_when_no_policy_is_set(tmp_path):
+    site = _site(clean_repo(tmp_path), tmp_path)
+    audit = _text((site / "audit" / "index.html").read_text())
+    assert "No sign-off policy is set: readiness.yml lists no people" in audit
+    release = _text((site / "releases" / "1.0" / "index.html").read_text())
+    assert "Grace Hopper <grace.hopper@example.com>" in release
