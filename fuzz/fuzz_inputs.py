@@ -126,7 +126,7 @@ def _git_record(rnd: random.Random) -> bytes:
     values = {"%H": sha, "%P": "" if rnd.random() < 0.3 else "%040x" % rnd.getrandbits(160), "%an": free(),
               "%ae": free(), "%aI": "2026-01-01T09:00:00+01:00" if rnd.random() < 0.9 else free(), "%cn": free(),
               "%ce": free(), "%cI": "2026-01-02T09:00:00+00:00", "%G?": rnd.choice(list(SIGNATURES) * 4 + ["", "GG"]),
-              "%s": free()}
+              "%GS": rnd.choice(["", "", "jonas", free()]), "%s": free()}
     body = "\0".join(values[f] for f in LOG_FIELDS).encode("utf-8", "surrogatepass")
     raw = b""
     for _ in range(rnd.randint(0, 3)):

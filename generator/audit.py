@@ -18,7 +18,7 @@ from generator.provenance import Repository
 MAX_LISTED = 10  # items or entries named in one message; the evidence lists up to 50
 # Rules that read the git history: without it (or with part of it) they cannot be checked.
 HISTORY_RULES = ("signer-is-recorder", "signoff-not-ready", "signoff-after-launch", "edited-after-signoff",
-                 "edited-after-launch", "unsigned-commit", "release-deleted")
+                 "edited-after-launch", "unsigned-commit", "release-deleted", "signoff-unsigned")
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,8 @@ def _line(location) -> str:
 
 
 def _commit(c) -> dict:
-    return {"sha": c.sha, "author": c.author, "date": c.author_date.isoformat(),
-            "committed": c.commit_date.isoformat(), "signature": c.signature}
+    return {"sha": c.sha, "author": c.author, "email": c.author_email, "date": c.author_date.isoformat(),
+            "committed": c.commit_date.isoformat(), "signature": c.signature, **({"signer": c.signer} if c.signer else {})}
 
 
 def _by(c) -> str:
@@ -184,6 +184,38 @@ def signer_is_recorder(ctx: AuditContext) -> Iterable[Finding]:
                 yield Finding("signer-is-recorder", "warning", e.release.name,
                               f"{s.role} sign-off by {s.name} was recorded by {commit.author} in {commit.short}",
                               {"role": s.role, "signer": s.name, "commit": _commit(commit), "line": _line(s.location)})
+
+
+def signoff_unsigned(ctx: AuditContext) -> Iterable[Finding]:
+    """With `audit.signed_commits: true` and a team: a sign-off whose recording commit is not signed by a key
+    readiness.yml lists for the person named (git's principal, not only a good %G?); it does not count."""
+    if ctx.team is None or not ctx.config.get("signed_commits"):
+        return
+    for e in ctx.evaluations:
+        history = ctx.history(e)
+        if history is None:
+            continue
+        for s in e.release.signoffs:
+            record = history.signoffs.get(s.role)
+            commit = record.commit if record is not None else None
+            if commit is None:
+                continue
+            person = ctx.team.person(s.name)
+            if person is not None and commit.signature.startswith("good") and commit.signer == person.id:
+                continue
+            if commit.signer:
+                how = f"signed by a key of {ctx.team.people[commit.signer].name}" \
+                    if commit.signer in ctx.team.people else f"signed by {commit.signer}"
+            elif commit.signature.startswith("good"):
+                how = "signed by a key readiness.yml does not list"
+            else:
+                how = commit.signature
+            whose = f"of {person.name}" if person else "of anyone listed (the name matches no person)"
+            yield Finding("signoff-unsigned", "error", e.release.name,
+                          f"{s.role} sign-off by {s.name} does not count: {commit.short}, which recorded it, is "
+                          f"{how}, not by a key {whose}",
+                          {"role": s.role, "signer": s.name, "person": person.id if person else None,
+                           "principal": commit.signer or None, "commit": _commit(commit), "line": _line(s.location)})
 
 
 def signoff_not_allowed(ctx: AuditContext) -> Iterable[Finding]:
@@ -402,6 +434,7 @@ RULES: list[Callable[[AuditContext], Iterable[Finding]]] = [
     launched_not_ready,
     duplicate_signer,
     signer_is_recorder,
+    signoff_unsigned,
     signoff_not_allowed,
     waiver_not_allowed,
     signoff_not_ready,

@@ -60,6 +60,10 @@ class Team:
         found = self._emails.get((email or "").strip().casefold())
         return self.people[found] if found else None
 
+    def allowed_signers(self) -> str:
+        """git's allowed-signers file for commit signatures: each key under its person's id as principal."""
+        return "".join(f'{p.id} namespaces="git" {k}\n' for p in self.people.values() for k in p.keys)
+
     def names(self, ids) -> list[str]:
         """The names of people given by id, as a page lists them."""
         return [self.people[i].name for i in ids]

@@ -163,7 +163,8 @@ def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
         problems.extend(warnings)
         checklists[checklist.name] = checklist
 
-    history = GitHistory(root)
+    team = config.get("team")
+    history = GitHistory(root, team.allowed_signers() if team else "")
     reader = TimelineBuilder(history, root)
     for message in history.problems:
         problems.warning(Location(".git"), message)

@@ -222,3 +222,62 @@ def test_the_audit_page_says_when_no_policy_is_set(tmp_path):
     assert "No sign-off policy is set: readiness.yml lists no people" in audit
     release = _text((site / "releases" / "1.0" / "index.html").read_text())
     assert "Grace Hopper <grace.hopper@example.com>" in release
+
+
+# --- signed sign-offs ---------------------------------------------------------------------------------
+
+
+def _key(tmp_path: Path, name: str) -> Path:
+    import subprocess
+
+    path = tmp_path / "keys" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(path)], check=True)
+    return path
+
+
+def _signed_commit(repo, rel: str, text: str, author: str, date: str, key: Path | None) -> str:
+    repo.write({rel: text})
+    repo.git("add", "-A")
+    email = author.lower().replace(" ", ".") + "@example.com"
+    env = {"GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": email, "GIT_AUTHOR_DATE": date,
+           "GIT_COMMITTER_NAME": author, "GIT_COMMITTER_EMAIL": email, "GIT_COMMITTER_DATE": date}
+    sign = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={key}.pub", "commit", "-S"] if key else ["commit"]
+    repo.git(*sign, "-q", "-m", f"Sign {rel}", env=env)
+    return repo.git("rev-parse", "HEAD").strip()
+
+
+def test_with_signed_commits_a_signoff_counts_only_when_signed_by_the_persons_key(tmp_path):
+    grace, linus, jonas = (_key(tmp_path, n) for n in ("grace", "linus", "jonas"))
+    team = TEAM.replace("emails: [grace.hopper@example.com]", "emails: [grace.hopper@example.com]\n    keys: "
+                        f"[\"{grace.with_suffix('.pub').read_text().strip()}\"]") \
+        .replace("emails: [linus.pauling@example.com]", "emails: [linus.pauling@example.com]\n    keys: "
+                 f"[\"{linus.with_suffix('.pub').read_text().strip()}\"]")
+    repo = clean_repo(tmp_path, team + POLICY + "audit:\n  signed_commits: true\n")
+    base = 'release: "1.1"\n' + items_block("2026-02", 5)
+    repo.commit("Results 1.1", {"results/1.1.yaml": base}, "Ada Lovelace", "2026-02-06T09:00:00+00:00")
+    text = base + "signoffs:\n  tech-lead: {name: Grace Hopper, date: 2026-02-07}\n"
+    good = _signed_commit(repo, "results/1.1.yaml", text, "Grace Hopper", "2026-02-07T10:00:00+00:00", grace)
+    text += "  product-owner: {name: Linus Pauling, date: 2026-02-08}\n"
+    # Linus's sign-off, authored as Linus but signed with Jonas's key (a key readiness.yml does not list).
+    forged = _signed_commit(repo, "results/1.1.yaml", text, "Linus Pauling", "2026-02-08T10:00:00+00:00", jonas)
+    code, report = run_audit(repo.root)
+    findings = {f["release"]: f for f in only(report, "signoff-unsigned")}
+    assert findings["1.1"]["message"] == (f"product-owner sign-off by Linus Pauling does not count: {forged[:10]}, "
+                                          "which recorded it, is signed by a key readiness.yml does not list, not by "
+                                          "a key of Linus Pauling")
+    assert findings["1.1"]["evidence"]["principal"] is None
+    assert [f["evidence"]["role"] for f in only(report, "signoff-unsigned") if f["release"] == "1.1"] == \
+        ["product-owner"]  # Grace's own signed commit counts
+    # 1.0's sign-offs were never signed at all.
+    assert {f["evidence"]["commit"]["signature"] for f in only(report, "signoff-unsigned")
+            if f["release"] == "1.0"} == {"not signed"}
+    # Linus's line re-recorded with Grace's key: signed by a listed key, but not the signer's.
+    text2 = text.replace("date: 2026-02-08}", "date: 2026-02-09}")
+    swap = _signed_commit(repo, "results/1.1.yaml", text2, "Linus Pauling", "2026-02-09T10:00:00+00:00", grace)
+    [f] = [f for f in only(run_audit(repo.root)[1], "signoff-unsigned") if f["release"] == "1.1"]
+    assert f["evidence"]["principal"] == "grace" and f["evidence"]["commit"]["sha"] == swap
+    assert f["message"].endswith(f"{swap[:10]}, which recorded it, is signed by a key of Grace Hopper, not by a key "
+                                 "of Linus Pauling")
+    assert good  # the commit exists; its sign-off is the one not reported
+    assert code == 1
