@@ -233,7 +233,7 @@ def _release_page_inputs(site: SiteData, e: Evaluation, findings: list) -> dict:
     current = site.checklists.get(e.checklist.name)
     # The page says whether provenance was available, not which commit was built: HEAD is left out, so a
     # new commit does not change (and re-render) every release page.
-    repo = dataclasses.replace(site.repository, head=None, head_date=None)
+    repo = dataclasses.replace(site.repository, head=None, head_date=None, dirty=())
     return dict(diff=site.diffs.get(e.release.name, Diff(None, ())), history=site.histories.get(e.release.name),
                 repo=repo, findings=findings, unchecked_rules=HISTORY_RULES, team=site.config.get("team"),
                 checklist_is_current=current is not None and current.sha256 == e.checklist.sha256)

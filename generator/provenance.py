@@ -183,6 +183,7 @@ class Repository:
     head: Optional[str] = None
     head_date: Optional[dt.datetime] = None
     shallow: bool = False
+    dirty: tuple[str, ...] = ()  # inputs whose working-tree file is not HEAD's (changed, staged or untracked)
 
 
 class Git:
@@ -224,7 +225,14 @@ class Git:
             date = dt.datetime.fromisoformat(self.run("log", "-1", "--format=%cI", head).strip())
         except ValueError:
             date = None
-        return Repository(True, "", head, date, shallow)
+        return Repository(True, "", head, date, shallow, self.dirty_inputs())
+
+    def dirty_inputs(self) -> tuple[str, ...]:
+        """Input paths (settings, checklists, results) that differ from HEAD in the working tree or index."""
+        out = self.run_bytes("status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--",
+                             "readiness.yml", "checklists", "results", check=False)
+        paths = {_text(entry[3:]) for entry in out.split(b"\0") if len(entry) > 3 and entry[2:3] == b" "}
+        return tuple(sorted(paths))
 
 
 class GitError(Exception):
