@@ -106,6 +106,25 @@ def build(site_dir: Optional[Path], strict: bool, no_cache: bool, sign_key: Opti
     build_with_progress(root, site_dir or root / "site", strict, use_cache=not no_cache, sign_key=sign_key)
 
 
+@cli.command("bundle")
+@click.argument("release")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the tar; default RELEASE-audit.tar in the current directory.")
+@root_option
+@handles_input_errors
+def bundle_command(release: str, output: Optional[Path], root: Path) -> None:
+    """Write an auditor's bundle of RELEASE: a deterministic tar with SHA256SUMS (check with sha256sum -c)."""
+    from generator.bundle import write_bundle
+    from generator.merge import default_today
+    from generator.pages import SiteData
+
+    project = _load(root)
+    site = SiteData.of_project(project, default_today())
+    dest = output or Path(f"{release}-audit.tar")
+    count = write_bundle(site, root, release, dest)
+    click.echo(f"wrote {dest}: {count} files (extract it and run sha256sum -c SHA256SUMS in {release}/)", err=True)
+
+
 @cli.command("audit")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @root_option
