@@ -281,3 +281,29 @@ def test_with_signed_commits_a_signoff_counts_only_when_signed_by_the_persons_ke
                                  "of Linus Pauling")
     assert good  # the commit exists; its sign-off is the one not reported
     assert code == 1
+
+
+# --- matching, as a property ----------------------------------------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from generator.people import Person, Team  # noqa: E402
+from generator.text import comparable  # noqa: E402
+
+_WORDS = st.lists(st.text(st.characters(whitelist_categories=("Lu", "Ll")), min_size=1, max_size=6),
+                  min_size=1, max_size=3)
+_GAPS = st.sampled_from([" ", "  ", "\u00a0", "\u2009", "\u200b", "\t", " \u3164 "])
+
+
+@settings(max_examples=200, deadline=None)
+@given(_WORDS, st.lists(_GAPS, min_size=3, max_size=3), st.booleans())
+def test_a_name_however_spaced_or_cased_is_the_same_person_and_no_one_else(words, gaps, upper):
+    name = " ".join(words)
+    ada = Person("ada", name, ("ada@example.com",))
+    other = Person("bob", "Bob Stone" if comparable(name) != comparable("Bob Stone") else "Eve Moss")
+    team = Team({"ada": ada, "bob": other}, {}, None, {comparable(name): "ada", comparable(other.name): "bob"},
+                {"ada@example.com": "ada"})
+    respaced = "".join(w + g for w, g in zip(words, gaps + [""] * len(words)))
+    assert team.person(respaced.upper() if upper else respaced) is ada
+    assert team.person(other.name) is other
+    assert team.by_email("ADA@example.com ") is ada and team.by_email("ada@example.org") is None
