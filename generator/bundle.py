@@ -11,13 +11,15 @@ from __future__ import annotations
 import hashlib
 import io
 import tarfile
+import tempfile
 from pathlib import Path
 from typing import Optional
 
-from generator.errors import InputError, Location, Problem
+from generator.errors import InputError, Location, Problem, printable
 from generator.exports import dumps, release_csv, release_json
 from generator.provenance import HEX, Git, GitError
 
+BUNDLE_NAMESPACE = "readiness-bundle"
 MTIME = 0  # every entry's time: a bundle's bytes must not depend on when it was made
 
 
@@ -62,7 +64,22 @@ def _signoffs(e, history, team) -> list[dict]:
     return rows
 
 
-def bundle_files(site, root: Path, name: str) -> dict[str, bytes]:
+def _sign(data: bytes, key: Path) -> bytes:
+    """An `ssh-keygen -Y sign` signature of `data` in the readiness-bundle namespace."""
+    from generator.verify import _ssh_keygen
+
+    with tempfile.TemporaryDirectory(prefix="readiness-bundle-") as tmp:
+        path = Path(tmp) / "SHA256SUMS"
+        path.write_bytes(data)
+        result = _ssh_keygen(["-Y", "sign", "-n", BUNDLE_NAMESPACE, "-f", str(key), str(path)])
+        sig = path.with_name("SHA256SUMS.sig")
+        if result.returncode != 0 or not sig.is_file():
+            why = printable(result.stderr.decode("utf-8", "replace").strip()[:300]) or "no signature written"
+            raise InputError([Problem(Location(str(key)), f"could not sign the bundle with this key ({why})")])
+        return sig.read_bytes()
+
+
+def bundle_files(site, root: Path, name: str, sign_key: Optional[Path] = None) -> dict[str, bytes]:
     """The bundle's files by name (SHA256SUMS included), for release `name` of the site data."""
     found = [e for e in site.evaluations if e.release.name == name]
     if not found:
@@ -98,6 +115,8 @@ def bundle_files(site, root: Path, name: str) -> dict[str, bytes]:
         "verdict_at_launch": launch.verdict if launch else None, "verdict_now": e.verdict}).encode()
     sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {n}\n" for n, data in sorted(files.items()))
     files["SHA256SUMS"] = sums.encode()
+    if sign_key is not None:
+        files["SHA256SUMS.sig"] = _sign(files["SHA256SUMS"], sign_key)
     return {prefix + n: data for n, data in sorted(files.items())}
 
 
@@ -118,9 +137,9 @@ def tar_bytes(files: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def write_bundle(site, root: Path, name: str, dest: Path) -> int:
+def write_bundle(site, root: Path, name: str, dest: Path, sign_key: Optional[Path] = None) -> int:
     """Write release `name`'s bundle to `dest` (replacing it whole); returns the number of files in it."""
-    files = bundle_files(site, root, name)
+    files = bundle_files(site, root, name, sign_key)
     data = tar_bytes(files)
     tmp = dest.with_name(f".{dest.name}.tmp")
     try:

@@ -110,9 +110,11 @@ def build(site_dir: Optional[Path], strict: bool, no_cache: bool, sign_key: Opti
 @click.argument("release")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the tar; default RELEASE-audit.tar in the current directory.")
+@click.option("--sign", "sign_key", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Sign SHA256SUMS with this SSH private key (adds SHA256SUMS.sig, namespace readiness-bundle).")
 @root_option
 @handles_input_errors
-def bundle_command(release: str, output: Optional[Path], root: Path) -> None:
+def bundle_command(release: str, output: Optional[Path], sign_key: Optional[Path], root: Path) -> None:
     """Write an auditor's bundle of RELEASE: a deterministic tar with SHA256SUMS (check with sha256sum -c)."""
     from generator.bundle import write_bundle
     from generator.merge import default_today
@@ -121,7 +123,7 @@ def bundle_command(release: str, output: Optional[Path], root: Path) -> None:
     project = _load(root)
     site = SiteData.of_project(project, default_today())
     dest = output or Path(f"{release}-audit.tar")
-    count = write_bundle(site, root, release, dest)
+    count = write_bundle(site, root, release, dest, sign_key)
     click.echo(f"wrote {dest}: {count} files (extract it and run sha256sum -c SHA256SUMS in {release}/)", err=True)
 
 

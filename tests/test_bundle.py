@@ -14,8 +14,8 @@ from test_audit import FEB, LAUNCH_FEB, SIGNED_FEB, items_block, record_release
 from test_people import team_repo
 
 
-def bundle(root: Path, release: str, dest: Path):
-    result = CliRunner().invoke(cli, ["bundle", release, "--root", str(root), "-o", str(dest)])
+def bundle(root: Path, release: str, dest: Path, *extra: str):
+    result = CliRunner().invoke(cli, ["bundle", release, "--root", str(root), "-o", str(dest), *extra])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     return result
 
@@ -62,3 +62,25 @@ def test_bundle_of_an_unknown_release_is_an_error_with_nothing_written(tmp_path)
     result = bundle(repo.root, "9.9", tmp_path / "b.tar")
     assert result.exit_code == 1 and "no release `9.9`" in result.output
     assert not (tmp_path / "b.tar").exists()
+
+
+def test_a_signed_bundle_checks_with_ssh_keygen(tmp_path):
+    from test_signed_site import keypair
+
+    key, _ = keypair(tmp_path, "auditor")
+    allowed = tmp_path / "allowed"
+    allowed.write_text(f'auditor namespaces="readiness-bundle" {key.with_suffix(".pub").read_text()}')
+    repo = team_repo(tmp_path)
+    dest = tmp_path / "b.tar"
+    assert bundle(repo.root, "1.0", dest, "--sign", str(key)).exit_code == 0
+    out = tmp_path / "x"
+    out.mkdir()
+    subprocess.run(["tar", "-xf", str(dest), "-C", str(out)], check=True)
+    folder = out / "1.0"
+    verify = ["ssh-keygen", "-Y", "verify", "-f", str(allowed), "-I", "auditor", "-n", "readiness-bundle",
+              "-s", str(folder / "SHA256SUMS.sig")]
+    with open(folder / "SHA256SUMS", "rb") as sums:
+        assert subprocess.run(verify, stdin=sums, capture_output=True).returncode == 0
+    (folder / "SHA256SUMS").write_text((folder / "SHA256SUMS").read_text().replace("a", "b", 1))
+    with open(folder / "SHA256SUMS", "rb") as sums:
+        assert subprocess.run(verify, stdin=sums, capture_output=True).returncode != 0
