@@ -102,7 +102,7 @@ def check_config(text: str) -> None:
         if team is not None and not problems.errors:
             for person in team.people.values():
                 for name in (person.name,) + person.aliases:
-                    assert team.person(name) is person and team.person(name.upper() + " ") is person
+                    assert team.person(name) is person and team.person(name.casefold() + " ") is person
                 for email in person.emails:
                     assert team.by_email(email.upper()) is person
 
