@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 from generator.checklist import describe, load_checklist, parse_checklist  # noqa: E402
 from generator.errors import InputError, Problems  # noqa: E402
 from generator.merge import evaluate  # noqa: E402
+from generator.project import load_config  # noqa: E402
 from generator.provenance import LOG_FIELDS, SIGNATURES, parse_log  # noqa: E402
 from generator.versions import may_hold, summarise  # noqa: E402
 from generator.results import load_release  # noqa: E402
@@ -92,6 +93,34 @@ def check_version(data: bytes) -> None:
         assert summary.launch is None, "may_hold passed over a launch"
 
 
+TEAM_BITS = [
+    "people:\n", "groups:\n", "policy:\n", "  roles:\n", "  waivers: [ada, leads]\n", "  ada:\n", "  bob:\n",
+    "    name: Ada Lovelace\n", "    name: ada  LOVELACE\n", "    aliases: [A. Lovelace, \"\u00a0\"]\n",
+    "    emails: [ada@example.com]\n", "    emails: [not an e-mail]\n", "    keys: [\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA\"]\n",
+    "    keys: x\n", "  leads: [ada, bob]\n", "  ada: [nobody]\n", "    tech-lead: [leads]\n", "    x: 1\n",
+    "&a ", "*a ", "<<: *a\n", "!!python/object/apply:os.system [x]\n", "[", "{{", "\t", "\u202e", "'", "- ",
+    "site_name: x\n", "audit:\n  signed_commits: true\n", "\x00", "    name: \u0410da\n",
+]
+
+
+def check_config(text: str) -> None:
+    """Read one readiness.yml with a team and policy; only settings or input problems at a line may come out,
+    and every name of a person found is a person again when looked up."""
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, "readiness.yml").write_text(text, encoding="utf-8", errors="surrogatepass")
+        problems = Problems()
+        config = load_config(Path(tmp), problems)
+        for p in problems.items:
+            assert p.location.line >= 1 and p.location.col >= 1 and p.message, str(p)
+        team = config.get("team")
+        if team is not None and not problems.errors:
+            for person in team.people.values():
+                for name in (person.name,) + person.aliases:
+                    assert team.person(name) is person and team.person(name.casefold() + " ") is person
+                for email in person.emails:
+                    assert team.by_email(email.upper()) is person
+
+
 def check_checklist(text: str, name: str = "fuzz") -> None:
     """Parse one checklist; only a Checklist with problems may come out, every problem names a line of the file,
     ids are unique, path-safe and at most 100 characters, and the summary line can be made."""
@@ -140,7 +169,7 @@ def _git_record(rnd: random.Random) -> bytes:
     values = {"%H": sha, "%P": "" if rnd.random() < 0.3 else "%040x" % rnd.getrandbits(160), "%an": free(),
               "%ae": free(), "%aI": "2026-01-01T09:00:00+01:00" if rnd.random() < 0.9 else free(), "%cn": free(),
               "%ce": free(), "%cI": "2026-01-02T09:00:00+00:00", "%G?": rnd.choice(list(SIGNATURES) * 4 + ["", "GG"]),
-              "%s": free()}
+              "%GS": rnd.choice(["", "", "jonas", free()]), "%s": free()}
     body = "\0".join(values[f] for f in LOG_FIELDS).encode("utf-8", "surrogatepass")
     raw = b""
     for _ in range(rnd.randint(0, 3)):
@@ -179,6 +208,10 @@ git_log_input = st.one_of(
     st.tuples(st.integers(1, 6), st.integers(0, 2**32)).map(
         lambda p: b"".join(_git_record(random.Random(p[1] + i)) for i in range(p[0]))),
 )
+config_input = st.one_of(
+    st.text(max_size=300),
+    st.lists(st.sampled_from(TEAM_BITS), max_size=25).map("".join),
+)
 checklist_input = st.tuples(
     st.one_of(
         st.text(max_size=500),
@@ -210,11 +243,17 @@ def run(seconds: float, batch: int = 300) -> int:
     def fuzz_git_log(data):
         check_git_log(data)
 
+    @cfg
+    @given(config_input)
+    def fuzz_config(text):
+        check_config(text)
+
     while time.monotonic() < deadline:
         fuzz_results()
         fuzz_checklist()
         fuzz_git_log()
-        tried += 3 * batch
+        fuzz_config()
+        tried += 4 * batch
     return tried
 
 

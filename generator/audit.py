@@ -12,12 +12,13 @@ from typing import Callable, Iterable, Optional, Sequence
 
 from generator.errors import printable
 from generator.model import Evaluation
+from generator.people import Team
 from generator.provenance import Repository
 
 MAX_LISTED = 10  # items or entries named in one message; the evidence lists up to 50
 # Rules that read the git history: without it (or with part of it) they cannot be checked.
 HISTORY_RULES = ("signer-is-recorder", "signoff-not-ready", "signoff-after-launch", "edited-after-signoff",
-                 "edited-after-launch", "unsigned-commit", "release-deleted")
+                 "edited-after-launch", "unsigned-commit", "release-deleted", "signoff-unsigned")
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class AuditContext:
     launched: dict = field(default_factory=dict)  # release name -> Evaluation of the release as launched
     tombstones: tuple = ()
     incomplete: str = ""  # why the history is incomplete ("" when it is whole)
+    team: Optional[Team] = None  # readiness.yml people and policy; None: names are compared as strings
 
     def history(self, e: Evaluation):
         return self.histories.get(e.release.name)
@@ -60,8 +62,8 @@ def _line(location) -> str:
 
 
 def _commit(c) -> dict:
-    return {"sha": c.sha, "author": c.author, "date": c.author_date.isoformat(),
-            "committed": c.commit_date.isoformat(), "signature": c.signature}
+    return {"sha": c.sha, "author": c.author, "email": c.author_email, "date": c.author_date.isoformat(),
+            "committed": c.commit_date.isoformat(), "signature": c.signature, **({"signer": c.signer} if c.signer else {})}
 
 
 def _by(c) -> str:
@@ -133,22 +135,31 @@ def launched_not_ready(ctx: AuditContext) -> Iterable[Finding]:
 
 
 def duplicate_signer(ctx: AuditContext) -> Iterable[Finding]:
-    """One person signing several roles, however the name is spelt (case, spaces, invisible characters)."""
+    """One person signing several roles, however the name is spelt (case, spaces, invisible characters, and
+    the aliases readiness.yml lists for them)."""
     from generator.text import comparable
 
     for now in ctx.evaluations:
         e = ctx.judged(now)
-        roles: dict[str, list[str]] = {}
+        roles: dict[str, list] = {}
         for s in e.release.signoffs:
-            roles.setdefault(comparable(s.name), []).append(s.role)
-        for s_name, signed in roles.items():
+            person = ctx.team.person(s.name) if ctx.team else None
+            roles.setdefault(f"person:{person.id}" if person else comparable(s.name), []).append(s)
+        for signed in roles.values():
             if len(signed) > 1:
-                name = next(s.name for s in e.release.signoffs if comparable(s.name) == s_name)
+                names = sorted({s.name for s in signed})
+                person = ctx.team.person(signed[0].name) if ctx.team else None
+                name = person.name if person else signed[0].name
+                spelt = f" (written {', '.join(names)})" if len(names) > 1 or names[0] != name else ""
                 yield Finding("duplicate-signer", "error", now.release.name,
-                              f"{name} signed {len(signed)} roles: {', '.join(signed)}", {"name": name, "roles": signed})
+                              f"{name}{spelt} signed {len(signed)} roles: {', '.join(s.role for s in signed)}",
+                              {"name": name, "roles": [s.role for s in signed],
+                               **({"names": names, "person": person.id if person else None} if ctx.team else {})})
 
 
 def signer_is_recorder(ctx: AuditContext) -> Iterable[Finding]:
+    """A sign-off committed by someone other than the signer. With a team listed, people are compared: the
+    signer's name is matched to a person, and the commit to the person whose e-mails include its author's."""
     for e in ctx.evaluations:
         history = ctx.history(e)
         if history is None:
@@ -156,10 +167,105 @@ def signer_is_recorder(ctx: AuditContext) -> Iterable[Finding]:
         for s in e.release.signoffs:
             record = history.signoffs.get(s.role)
             commit = record.commit if record is not None else None
-            if commit is not None and commit.author.strip().casefold() != printable(s.name).strip().casefold():
+            if commit is None:
+                continue
+            if ctx.team is not None:
+                signer, recorder = ctx.team.person(s.name), ctx.team.by_email(commit.author_email)
+                if signer is not None and recorder is not None and signer.id == recorder.id:
+                    continue
+                who = recorder.name if recorder else "no one on the team"
+                yield Finding("signer-is-recorder", "warning", e.release.name,
+                              f"{s.role} sign-off by {s.name} was recorded in {commit.short} by {commit.author} "
+                              f"<{commit.author_email}>, an e-mail of {who}",
+                              {"role": s.role, "signer": s.name, "signer_person": signer.id if signer else None,
+                               "recorder_person": recorder.id if recorder else None, "commit": _commit(commit),
+                               "line": _line(s.location)})
+            elif commit.author.strip().casefold() != printable(s.name).strip().casefold():
                 yield Finding("signer-is-recorder", "warning", e.release.name,
                               f"{s.role} sign-off by {s.name} was recorded by {commit.author} in {commit.short}",
                               {"role": s.role, "signer": s.name, "commit": _commit(commit), "line": _line(s.location)})
+
+
+def signoff_unsigned(ctx: AuditContext) -> Iterable[Finding]:
+    """With `audit.signed_commits: true` and a team: a sign-off whose recording commit is not signed by a key
+    readiness.yml lists for the person named (git's principal, not only a good %G?); it does not count."""
+    if ctx.team is None or not ctx.config.get("signed_commits"):
+        return
+    for e in ctx.evaluations:
+        history = ctx.history(e)
+        if history is None:
+            continue
+        for s in e.release.signoffs:
+            record = history.signoffs.get(s.role)
+            commit = record.commit if record is not None else None
+            if commit is None:
+                continue
+            person = ctx.team.person(s.name)
+            if person is not None and commit.signature.startswith("good") and commit.signer == person.id:
+                continue
+            if commit.signer:
+                how = f"signed by a key of {ctx.team.people[commit.signer].name}" \
+                    if commit.signer in ctx.team.people else f"signed by {commit.signer}"
+            elif commit.signature.startswith("good"):
+                how = "signed by a key readiness.yml does not list"
+            else:
+                how = commit.signature
+            whose = f"of {person.name}" if person else "of anyone listed (the name matches no person)"
+            yield Finding("signoff-unsigned", "error", e.release.name,
+                          f"{s.role} sign-off by {s.name} does not count: {commit.short}, which recorded it, is "
+                          f"{how}, not by a key {whose}",
+                          {"role": s.role, "signer": s.name, "person": person.id if person else None,
+                           "principal": commit.signer or None, "commit": _commit(commit), "line": _line(s.location)})
+
+
+def signoff_not_allowed(ctx: AuditContext) -> Iterable[Finding]:
+    """With a team listed: a sign-off by a name that is no one on it, or by a person the policy does not let
+    sign that role."""
+    if ctx.team is None:
+        return
+    for now in ctx.evaluations:
+        e = ctx.judged(now)
+        for s in e.release.signoffs:
+            person = ctx.team.person(s.name)
+            if person is None:
+                why = "matches no person listed under people: in readiness.yml"
+            elif not ctx.team.may_sign(s.role, person):
+                allowed = ", ".join(ctx.team.people[i].name for i in ctx.team.policy.roles[s.role]) or "no one"
+                why = f"is {person.name}, who may not sign it (policy.roles.{s.role}: {allowed})"
+            else:
+                continue
+            yield Finding("signoff-not-allowed", "error", now.release.name, f"{s.role} sign-off by {s.name} {why}",
+                          {"role": s.role, "signer": s.name, "person": person.id if person else None,
+                           "line": _line(s.location), **_as_of(ctx, now)})
+
+
+def waiver_not_allowed(ctx: AuditContext) -> Iterable[Finding]:
+    """With a team listed: a waiver approved by no one on it, by a person the policy does not let approve
+    waivers, or by the person who recorded the item (segregation of duties)."""
+    if ctx.team is None:
+        return
+    for now in ctx.evaluations:
+        e = ctx.judged(now)
+        seen: set[str] = set()
+        for r in e.results:
+            entry = r.entry
+            if r.status != "waived" or entry is None or not entry.approved_by or entry.target in seen:
+                continue
+            seen.add(entry.target)
+            approver, recorder = ctx.team.person(entry.approved_by), ctx.team.person(entry.by)
+            if approver is None:
+                why = "who matches no person listed under people: in readiness.yml"
+            elif not ctx.team.may_waive(approver):
+                why = f"({approver.name}), who may not approve waivers (policy.waivers)"
+            elif recorder is not None and recorder.id == approver.id:
+                why = f"({approver.name}), the person who recorded it; a waiver needs another person's approval"
+            else:
+                continue
+            yield Finding("waiver-not-allowed", "error", now.release.name,
+                          f"waiver of {entry.target} was approved by {entry.approved_by} {why}",
+                          {"entry": entry.target, "approved_by": entry.approved_by, "by": entry.by,
+                           "person": approver.id if approver else None, "line": _line(entry.location),
+                           **_as_of(ctx, now)})
 
 
 def signoff_not_ready(ctx: AuditContext) -> Iterable[Finding]:
@@ -343,6 +449,9 @@ RULES: list[Callable[[AuditContext], Iterable[Finding]]] = [
     launched_not_ready,
     duplicate_signer,
     signer_is_recorder,
+    signoff_unsigned,
+    signoff_not_allowed,
+    waiver_not_allowed,
     signoff_not_ready,
     signoff_after_launch,
     edited_after_signoff,

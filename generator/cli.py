@@ -135,13 +135,36 @@ def new(release: str, checklist_name: Optional[str], from_release: Optional[str]
 @click.option("--strict", is_flag=True, help="Treat readiness's own warnings as errors.")
 @click.option("--no-cache", is_flag=True,
               help="Load and render everything afresh, without the build cache in ~/.cache/readiness.")
+@click.option("--sign", "sign_key", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Sign manifest.json with this SSH private key (writes manifest.json.sig).")
 @root_option
 @handles_input_errors
-def build(site_dir: Optional[Path], strict: bool, no_cache: bool, root: Path) -> None:
+def build(site_dir: Optional[Path], strict: bool, no_cache: bool, sign_key: Optional[Path], root: Path) -> None:
     """Check the inputs, generate the pages and run `mkdocs build --strict`."""
     from generator.terminal import build_with_progress
 
-    build_with_progress(root, site_dir or root / "site", strict, use_cache=not no_cache)
+    build_with_progress(root, site_dir or root / "site", strict, use_cache=not no_cache, sign_key=sign_key)
+
+
+@cli.command("bundle")
+@click.argument("release")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the tar; default RELEASE-audit.tar in the current directory.")
+@click.option("--sign", "sign_key", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Sign SHA256SUMS with this SSH private key (adds SHA256SUMS.sig, namespace readiness-bundle).")
+@root_option
+@handles_input_errors
+def bundle_command(release: str, output: Optional[Path], sign_key: Optional[Path], root: Path) -> None:
+    """Write an auditor's bundle of RELEASE: a deterministic tar with SHA256SUMS (check with sha256sum -c)."""
+    from generator.bundle import write_bundle
+    from generator.merge import default_today
+    from generator.pages import SiteData
+
+    project = _load(root)
+    site = SiteData.of_project(project, default_today())
+    dest = output or Path(f"{release}-audit.tar")
+    count = write_bundle(site, root, release, dest, sign_key)
+    click.echo(f"wrote {dest}: {count} files (extract it and run sha256sum -c SHA256SUMS in {release}/)", err=True)
 
 
 @cli.command("audit")
@@ -170,14 +193,23 @@ def audit_command(as_json: bool, root: Path) -> None:
 
 @cli.command()
 @click.argument("site_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--allowed-signers", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Require a manifest signature by a key of this allowed-signers file (ssh-keygen format).")
 @root_option
 @handles_input_errors
-def verify(site_dir: Path, root: Path) -> None:
-    """Check offline that SITE_DIR matches its manifest and the inputs under --root."""
-    from generator.verify import verify_site
+def verify(site_dir: Path, allowed_signers: Optional[Path], root: Path) -> None:
+    """Check offline that SITE_DIR matches its manifest, the inputs under --root and (with --allowed-signers) its
+    signature; in a git checkout, that the manifest's commit is in HEAD's history."""
+    from generator.verify import check_commit, check_signature, verify_site
 
-    outputs, inputs = verify_site(site_dir, root)
+    outputs, inputs, data = verify_site(site_dir, root)
+    signer = check_signature(site_dir, allowed_signers) if allowed_signers is not None else None
+    notes = check_commit(root, data.get("git_commit"), data.get("dirty", []), site_dir)
     click.echo(f"{site_dir}: {outputs} files and {inputs} inputs match the manifest", err=True)
+    if signer is not None:
+        click.echo(f"the manifest is signed by {signer} (namespace readiness-manifest)", err=True)
+    for note in notes:
+        click.echo(note, err=True)
 
 
 @cli.command()

@@ -171,7 +171,7 @@ def load_side(root: Path, rev: str, which: str, today: dt.date) -> Side:
             raise RevisionError(which, f"{rev} ({snap.short})", exc.problems) from None
         evaluations = project.evaluations(today)
         findings = audit(AuditContext(evaluations, project.histories, project.repository,
-                                      project.config.get("audit", {})))
+                                      project.config.get("audit", {}), team=project.config.get("team")))
     return Side(rev, snap.commit, {e.release.name: e for e in evaluations}, dict(project.checklists),
                 tuple(findings), tuple(snap.skipped))
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,9 +78,10 @@ def _stem(path: str) -> str:
 class GitHistory:
     """Every version of every results file and checklist reachable from HEAD, from one `git log`."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, allowed_signers: str = ""):
         self.root = root
         self.git = Git(root)
+        self._allowed_signers = allowed_signers  # git's allowed-signers text made from readiness.yml's keys
         self.repo = self.git.repository()
         self.problems: list[str] = []  # parts of git's output that could not be read, as warnings
         self.incomplete = ""  # why the history is not the whole history ("" when it is)
@@ -104,10 +106,24 @@ class GitHistory:
 
     # --- the one pass --------------------------------------------------------------------------------
 
+    def _log(self) -> bytes:
+        """The one `git log`; with team keys, signatures are checked against them (a file git reads, kept
+        outside the repository and removed at once: git takes allowed signers only from a file)."""
+        args = ("log", "-z", "--topo-order", "--reverse", "--full-history", "--sparse", "--diff-merges=first-parent",
+                "--raw", "--no-abbrev", "-M", "--relative", f"--format={LOG_FORMAT}", "HEAD", "--", *FOLDERS)
+        if not self._allowed_signers:
+            return self.git.run_bytes(*args)
+        with tempfile.TemporaryDirectory(prefix="readiness-signers-") as tmp:
+            path = Path(tmp) / "allowed_signers"
+            path.write_text(self._allowed_signers, encoding="ascii")
+            self.git.allowed_signers = path
+            try:
+                return self.git.run_bytes(*args)
+            finally:
+                self.git.allowed_signers = None
+
     def _read(self) -> None:
-        out = self.git.run_bytes("log", "-z", "--topo-order", "--reverse", "--full-history", "--sparse",
-                                 "--diff-merges=first-parent", "--raw", "--no-abbrev", "-M", "--relative",
-                                 f"--format={LOG_FORMAT}", "HEAD", "--", *FOLDERS)
+        out = self._log()
         records, self.problems = parse_log(out)
         if self.problems:
             self.incomplete = self.incomplete or "some commits could not be read (see the warnings of the build)"

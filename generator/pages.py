@@ -67,7 +67,7 @@ class SiteData:
         repository = repository or Repository(False, "not read")
         t = timelines or Timelines(histories or {}, {})
         findings = audit(AuditContext(evaluations, t.histories, repository, config.get("audit", {}), t.launched,
-                                      t.tombstones, t.incomplete))
+                                      t.tombstones, t.incomplete, config.get("team")))
         return cls(config, checklists, evaluations, today, diffs(evaluations), tuple(signers(evaluations)),
                    t.histories, revisions or t.revisions, repository, tuple(findings),
                    {p: tuple(all_charts([e for e in evaluations if e.release.product == p]))
@@ -198,9 +198,10 @@ def _release_page_inputs(site: SiteData, e: Evaluation, findings: list) -> dict:
     current = site.checklists.get(e.checklist.name)
     # The page says whether provenance was available, not which commit was built: HEAD is left out, so a
     # new commit does not change (and re-render) every release page.
-    repo = dataclasses.replace(site.repository, head=None, head_date=None)
+    repo = dataclasses.replace(site.repository, head=None, head_date=None, dirty=())
     return dict(diff=site.diffs.get(e.release.name, Diff(None, ())), history=site.histories.get(e.release.name),
                 repo=repo, findings=findings, repo_url=site.config.get("repo_url"), unchecked_rules=HISTORY_RULES,
+                team=site.config.get("team"),
                 checklist_is_current=current is not None and current.sha256 == e.checklist.sha256)
 
 

@@ -18,6 +18,7 @@ from generator.checklist import load_checklist
 from generator.errors import InputError, Location, Problem, Problems, display_path
 from generator.merge import evaluate, release_order
 from generator.model import Checklist, Evaluation, Release
+from generator.people import read_team
 from generator.parallel import WorkerLost, parallel_map
 from generator.history import GitHistory
 from generator.provenance import Repository
@@ -27,7 +28,8 @@ from generator.discover import checklist_sources, is_results_file, result_folder
 from generator.source import MAX_INPUT_BYTES, read_input, read_regular
 
 CONFIG_FILE = "readiness.yml"
-CONFIG_KEYS = ("site_name", "site_description", "site_url", "repo_url", "copyright", "audit")
+CONFIG_KEYS = ("site_name", "site_description", "site_url", "repo_url", "copyright", "audit", "people", "groups", "policy")
+TEAM_KEYS = ("people", "groups", "policy")
 AUDIT_KEYS = ("evidence_required", "signed_commits")
 DEFAULT_SITE_NAME = "Launch readiness"
 _UNSAFE_CONFIG = re.compile(r"[<>\"&`\x00-\x1f]")
@@ -94,7 +96,11 @@ def load_config(root: Path, problems: Problems) -> dict:
     if node is None:
         return config
     reader = YamlReader(CONFIG_FILE, problems)
-    for key, (_, value_node) in reader.mapping(node, "", CONFIG_KEYS).items():
+    fields = reader.mapping(node, "", CONFIG_KEYS)
+    config["team"] = read_team(reader, *(fields.get(k) for k in TEAM_KEYS))
+    for key, (_, value_node) in fields.items():
+        if key in TEAM_KEYS:
+            continue
         if key == "audit":
             config["audit"] = _audit_config(reader, value_node)
             continue
@@ -157,7 +163,8 @@ def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
         problems.extend(warnings)
         checklists[checklist.name] = checklist
 
-    history = GitHistory(root)
+    team = config.get("team")
+    history = GitHistory(root, team.allowed_signers() if team else "")
     reader = TimelineBuilder(history, root)
     for message in history.problems:
         problems.warning(Location(".git"), message)

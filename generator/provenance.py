@@ -30,7 +30,9 @@ SIGNATURES = {
 # One record per commit, every field NUL-terminated (NUL cannot occur in commit metadata or paths); the
 # record opens with a `C` field and closes with the sha again, which no name or message can forge (it
 # would have to contain the hash of the commit that contains it).
-LOG_FIELDS = ("%H", "%P", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%G?", "%s", "%H")
+# %GS is the principal of a good SSH signature: the person id that readiness.yml's keys give it (people.py).
+LOG_FIELDS = ("%H", "%P", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%G?", "%GS", "%s", "%H")
+_PRINCIPAL = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}\Z")
 LOG_FORMAT = "%x00C%x00" + "%x00".join(LOG_FIELDS)
 HEX = re.compile(r"(?:[0-9a-f]{40}|[0-9a-f]{64})\Z")
 _RAW = re.compile(rb"\n?:([0-7]{6}) ([0-7]{6}) ([0-9a-f]{40}|[0-9a-f]{64}) ([0-9a-f]{40}|[0-9a-f]{64}) "
@@ -51,6 +53,7 @@ class Commit:
     signature: str  # one of SIGNATURES' values
     subject: str
     parents: tuple[str, ...] = ()
+    signer: str = ""  # the principal (person id) of a good signature by a key of readiness.yml, else ""
 
     @property
     def short(self) -> str:
@@ -88,13 +91,17 @@ def _commit_fields(fields: list[bytes]) -> Optional[Commit]:
     """A Commit from the fields of LOG_FIELDS, or None when any field is not what git writes there."""
     if len(fields) != len(LOG_FIELDS):
         return None
-    sha_b, parents_b, an, ae, ad, cn, _ce, cd, sig, subject, trailer = fields
+    sha_b, parents_b, an, ae, ad, cn, _ce, cd, sig, principal_b, subject, trailer = fields
     sha = sha_b.decode("ascii", "replace")
     parents = tuple(parents_b.decode("ascii", "replace").split())
     if not HEX.match(sha) or trailer != sha_b or not all(HEX.match(p) and len(p) == len(sha) for p in parents):
         return None
     signature = sig.decode("ascii", "replace")
     if signature not in SIGNATURES:
+        return None
+    # Only ids from our own allowed-signers file can be principals; anything else is not what git writes.
+    principal = principal_b.decode("ascii", "replace")
+    if principal and not (_PRINCIPAL.match(principal) and signature in "GUXY"):
         return None
     try:
         author_date = dt.datetime.fromisoformat(ad.decode("ascii"))
@@ -104,7 +111,7 @@ def _commit_fields(fields: list[bytes]) -> Optional[Commit]:
     if author_date.tzinfo is None or commit_date.tzinfo is None:
         return None
     return Commit(sha, _text(an), _text(ae), author_date, _text(cn), commit_date, SIGNATURES[signature],
-                  _text(subject, MAX_SUBJECT), parents)
+                  _text(subject, MAX_SUBJECT), parents, principal)
 
 
 def parse_log(data: bytes) -> tuple[list[LogRecord], list[str]]:
@@ -176,6 +183,7 @@ class Repository:
     head: Optional[str] = None
     head_date: Optional[dt.datetime] = None
     shallow: bool = False
+    dirty: tuple[str, ...] = ()  # inputs whose working-tree file is not HEAD's (changed, staged or untracked)
 
 
 class Git:
@@ -185,10 +193,12 @@ class Git:
         self.root = root
         self.env = dict(os.environ, LC_ALL="C", LANG="C", GIT_PAGER="cat", GIT_TERMINAL_PROMPT="0",
                         GIT_OPTIONAL_LOCKS="0")
+        self.allowed_signers: Optional[Path] = None  # set while a log is read against readiness.yml's keys
 
     def _argv(self, args) -> list[str]:
+        signers = ["-c", f"gpg.ssh.allowedSignersFile={self.allowed_signers}"] if self.allowed_signers else []
         return ["git", "-C", str(self.root), "-c", "core.quotepath=off", "-c", "log.showSignature=false",
-                "-c", "diff.noprefix=false", "-c", "log.mailmap=false", *args]
+                "-c", "diff.noprefix=false", "-c", "log.mailmap=false", *signers, *args]
 
     def run_bytes(self, *args: str, check: bool = True, stdin: Optional[bytes] = None) -> bytes:
         result = subprocess.run(self._argv(args), env=self.env, capture_output=True, check=False, input=stdin)
@@ -215,7 +225,14 @@ class Git:
             date = dt.datetime.fromisoformat(self.run("log", "-1", "--format=%cI", head).strip())
         except ValueError:
             date = None
-        return Repository(True, "", head, date, shallow)
+        return Repository(True, "", head, date, shallow, self.dirty_inputs())
+
+    def dirty_inputs(self) -> tuple[str, ...]:
+        """Input paths (settings, checklists, results) that differ from HEAD in the working tree or index."""
+        out = self.run_bytes("status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--",
+                             "readiness.yml", "checklists", "results", check=False)
+        paths = {_text(entry[3:]) for entry in out.split(b"\0") if len(entry) > 3 and entry[2:3] == b" "}
+        return tuple(sorted(paths))
 
 
 class GitError(Exception):

@@ -25,7 +25,7 @@ from generator.cache import key as cache_key
 from generator.errors import InputError, Location, Problem
 from generator.pages import PRERENDERED, Output, SiteData, nav, site_outputs
 from generator.render import render
-from generator.verify import MANIFEST, manifest
+from generator.verify import MANIFEST, manifest, sign_manifest
 
 ASSETS = Path(__file__).parent / "assets"
 OVERRIDES = Path(__file__).parent / "overrides"  # theme partials readiness changes (accessibility)
@@ -367,7 +367,8 @@ def _source_date(epoch: Optional[int]) -> Iterator[None]:
 
 
 def build_site(site: SiteData, site_dir: Path, root: Path,
-               step: Optional[Callable[[str], None]] = None, cache: Optional[Cache] = None) -> int:
+               step: Optional[Callable[[str], None]] = None, cache: Optional[Cache] = None,
+               sign_key: Optional[Path] = None) -> int:
     """Generate, build with mkdocs into a temporary directory beside `site_dir`, then swap it in."""
     step = step or (lambda _msg: None)
     check_site_dir(site_dir, root)
@@ -377,7 +378,7 @@ def build_site(site: SiteData, site_dir: Path, root: Path,
         site_dir.parent.mkdir(parents=True, exist_ok=True)
         remove_stale(site_dir.parent)
         with build_folder(site_dir.parent) as work:
-            count = _build_in(work, site, site_dir, root, step, cache, store)
+            count = _build_in(work, site, site_dir, root, step, cache, store, sign_key)
     except OSError as exc:  # a full disk, a folder that cannot be written: the old site stays
         if store is not None:
             store.close(commit=False)
@@ -392,7 +393,7 @@ def build_site(site: SiteData, site_dir: Path, root: Path,
 
 
 def _build_in(work: Path, site: SiteData, site_dir: Path, root: Path, step: Callable[[str], None],
-              cache: Optional[Cache], store: Optional[_Writer]) -> int:
+              cache: Optional[Cache], store: Optional[_Writer], sign_key: Optional[Path] = None) -> int:
     """The build itself, in the build folder `work`; ends with the new site swapped in."""
     docs, out, static = work / "docs", work / "site", work / "static"
     step("rendering pages")
@@ -418,6 +419,9 @@ def _build_in(work: Path, site: SiteData, site_dir: Path, root: Path, step: Call
     known = state.previous.digests if state is not None else None
     (out / MANIFEST).write_text(json.dumps(manifest(site, root, out, epoch, known), indent=2) + "\n",
                                 encoding="utf-8")
+    if sign_key is not None:
+        step("signing the manifest")
+        sign_manifest(out, sign_key)
     step("publishing")
     publish(out, site_dir, work)
     return count

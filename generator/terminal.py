@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from typing import Optional
 from pathlib import Path
 
 import click
@@ -107,7 +108,8 @@ def print_compare(c) -> None:
         out.print(table)
 
 
-def build_with_progress(root: Path, site_dir: Path, strict: bool, use_cache: bool = True) -> None:
+def build_with_progress(root: Path, site_dir: Path, strict: bool, use_cache: bool = True,
+                        sign_key: Optional[Path] = None) -> None:
     """Load, check, render and build, showing each step on a terminal; warnings fail the build with --strict."""
     started = time.perf_counter()
     err = console(stderr=True)
@@ -123,7 +125,7 @@ def build_with_progress(root: Path, site_dir: Path, strict: bool, use_cache: boo
             if strict and warnings:
                 raise InputError([Problem(w.location, w.message, "error") for w in warnings])
             site = SiteData.of_project(project, default_today())
-            count = build_site(site, site_dir, root, step=status.update, cache=cache)
+            count = build_site(site, site_dir, root, step=status.update, cache=cache, sign_key=sign_key)
     finally:
         if cache.problem is not None:  # one line, whatever else went wrong with the cache; not an input problem
             click.echo(str(cache.problem), err=True)

@@ -20,7 +20,7 @@ _IGNORABLE = re.compile(
     "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]")
 # Joiners that Persian, Indic and emoji writing needs inside words; a name may hold them.
 _JOINERS = {"\u200c", "\u200d"}
-NAME_FIELDS = ("by", "approved_by", "name", "deployed_by")
+NAME_FIELDS = ("by", "approved_by", "name", "deployed_by", "aliases")  # aliases: of readiness.yml people
 # Scripts whose letters pass for Latin ones: a word mixing them with Latin is how a look-alike name is made.
 _LOOK_ALIKE_SCRIPTS = ("CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE")
 

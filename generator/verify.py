@@ -13,17 +13,22 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import stat
+import subprocess
+import tempfile
 from pathlib import Path
 from typing import Optional
 
-from generator.errors import InputError, Location, Problem, display_path
+from generator.errors import InputError, Location, Problem, display_path, printable
 from generator.source import kind_of, read_regular
 
 MANIFEST = "manifest.json"
 CONFIG_FILE = "readiness.yml"
 # Files a site holds that are not part of what it shows (the manifest itself).
-UNHASHED = {MANIFEST}
+SIGNATURE = MANIFEST + ".sig"  # `readiness build --sign KEY`: ssh-keygen -Y sign of manifest.json
+SIGN_NAMESPACE = "readiness-manifest"
+UNHASHED = {MANIFEST, SIGNATURE}
 MAX_MANIFEST_BYTES = 256 * 1024 * 1024  # a hash per file: tens of MB for the largest histories
 # What an input's path in the manifest can be: the loader reads nothing else.
 _NAME = r"[A-Za-z0-9][A-Za-z0-9._+-]*"
@@ -92,10 +97,80 @@ def manifest(site, root: Path, out: Path, build_epoch: Optional[int], known: Opt
     return {
         "generator": f"readiness {site.version}",
         "git_commit": site.repository.head,
+        # Inputs that are not the commit's: the hashes below are of the working tree, not of git_commit.
+        "dirty": list(site.repository.dirty),
         "build_date": dt.datetime.fromtimestamp(build_epoch, dt.timezone.utc).isoformat() if build_epoch else None,
         "inputs": {p.relative_to(root).as_posix(): file_digest(p) for p in input_files(root)},
         "outputs": outputs,
     }
+
+
+def _ssh_keygen(args: list[str], stdin: Optional[bytes] = None) -> subprocess.CompletedProcess:
+    if shutil.which("ssh-keygen") is None:
+        raise InputError([Problem(Location("ssh-keygen"), "ssh-keygen is not installed; install OpenSSH (8.2 or "
+                                  "later) to sign or verify a manifest")])
+    return subprocess.run(["ssh-keygen", *args], input=stdin, capture_output=True, check=False, timeout=60,
+                          env=dict(os.environ, LC_ALL="C"))
+
+
+def sign_manifest(out: Path, key: Path) -> None:
+    """manifest.json.sig beside the manifest: `ssh-keygen -Y sign` with the namespace readiness-manifest."""
+    result = _ssh_keygen(["-Y", "sign", "-n", SIGN_NAMESPACE, "-f", str(key), str(out / MANIFEST)])
+    if result.returncode != 0 or not (out / SIGNATURE).is_file():
+        why = printable(result.stderr.decode("utf-8", "replace").strip()[:300]) or "no signature written"
+        raise InputError([Problem(Location(str(key)), f"could not sign the manifest with this key ({why}); "
+                                  "give the private key of an SSH key pair without a passphrase prompt, or an agent")])
+
+
+def check_signature(site_dir: Path, allowed_signers: Path) -> str:
+    """The principal whose key signed the site's manifest, from an allowed-signers file; raises when none."""
+    where = Location(f"{str(site_dir).rstrip('/')}/{SIGNATURE}")
+    if not os.path.lexists(site_dir / SIGNATURE):
+        raise InputError([Problem(where, "the site has no manifest signature; it was built without --sign, or "
+                                  "the signature was removed")])
+    signature = read_regular(site_dir / SIGNATURE, where.path, 64 * 1024, "")
+    data = read_regular(site_dir / MANIFEST, f"{site_dir}/{MANIFEST}", MAX_MANIFEST_BYTES, "")
+    with tempfile.TemporaryDirectory(prefix="readiness-verify-") as tmp:
+        sig = Path(tmp) / "manifest.json.sig"  # a copy: what is checked is what was read
+        sig.write_bytes(signature)
+        found = _ssh_keygen(["-Y", "find-principals", "-s", str(sig), "-f", str(allowed_signers)])
+        principals = found.stdout.decode("utf-8", "replace").split()
+        for principal in principals:
+            ok = _ssh_keygen(["-Y", "verify", "-f", str(allowed_signers), "-I", principal, "-n", SIGN_NAMESPACE,
+                              "-s", str(sig)], stdin=data)
+            if ok.returncode == 0:
+                return printable(principal)
+    raise InputError([Problem(where, "the manifest's signature is not by a key of the allowed signers (or the "
+                              "manifest was changed after it was signed)")])
+
+
+def check_commit(root: Path, commit: Optional[str], dirty, site_dir: Path) -> list[str]:
+    """Notes on the manifest's commit in the checkout at `root`; raises when the commit is missing or is not
+    an ancestor of HEAD (the site was not built from this history)."""
+    from generator.provenance import HEX, Git
+
+    git = Git(root)
+    repo = git.repository()
+    if not repo.available:
+        return [f"commit not checked: {repo.reason}"]
+    where = Location(f"{str(site_dir).rstrip('/')}/{MANIFEST}")
+    if not isinstance(commit, str) or not HEX.match(commit):
+        raise InputError([Problem(where, "git_commit is not a commit id; the site cannot be tied to this history")])
+    if subprocess.run(git._argv(["cat-file", "-e", f"{commit}^{{commit}}"]), env=git.env,
+                      capture_output=True).returncode != 0:
+        raise InputError([Problem(where, f"git_commit {commit[:12]} does not exist in this repository; the site "
+                                  "was built from another history (fetch it, or check out the right clone)")])
+    if subprocess.run(git._argv(["merge-base", "--is-ancestor", commit, "HEAD"]), env=git.env,
+                      capture_output=True).returncode != 0:
+        raise InputError([Problem(where, f"git_commit {commit[:12]} is not an ancestor of HEAD ({repo.head[:12]}); "
+                                  "the site was built from a history this checkout does not contain")])
+    if not (isinstance(dirty, list) and all(isinstance(d, str) for d in dirty)):
+        raise InputError([Problem(where, "dirty is not a list of input paths; the manifest was changed after the build")])
+    notes = [f"built from commit {commit[:12]}, an ancestor of HEAD"]
+    if dirty:
+        notes.append(f"built from a dirty working tree: {len(dirty)} input(s) were not as committed "
+                     f"({', '.join(map(str, dirty[:10]))}); the hashes are of those files, not of {commit[:12]}")
+    return notes
 
 
 def _present(site_dir: Path) -> dict[str, Optional[str]]:
@@ -108,7 +183,7 @@ def _present(site_dir: Path) -> dict[str, Optional[str]]:
     return out
 
 
-def verify_site(site_dir: Path, root: Path) -> tuple[int, int]:
+def verify_site(site_dir: Path, root: Path) -> tuple[int, int, dict]:
     """Recompute every hash; raises InputError naming each file that differs. Returns (outputs, inputs) checked."""
     manifest_path = site_dir / MANIFEST
     shown_site = str(site_dir).rstrip("/")
@@ -159,4 +234,4 @@ def verify_site(site_dir: Path, root: Path) -> tuple[int, int]:
             problems.append(Problem(Location(rel), "not an input of this site: added after the build"))
     if problems:
         raise InputError(problems)
-    return len(outputs), len(inputs)
+    return len(outputs), len(inputs), data

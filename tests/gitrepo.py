@@ -30,10 +30,10 @@ class Repo:
             path.write_text(text, encoding="utf-8")
 
     def commit(self, message: str, files: dict[str, str], author: str = "Ada Lovelace",
-               date: str = "2026-01-10T10:00:00+00:00", committer: str | None = None) -> str:
+               date: str = "2026-01-10T10:00:00+00:00", committer: str | None = None, email: str | None = None) -> str:
         self.write(files)
         self.git("add", "-A")
-        email = author.lower().replace(" ", ".") + "@example.com"
+        email = email or author.lower().replace(" ", ".") + "@example.com"
         committer = committer or author
         env = {"GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": email, "GIT_AUTHOR_DATE": date,
                "GIT_COMMITTER_NAME": committer, "GIT_COMMITTER_EMAIL": committer.lower().replace(" ", ".") + "@example.com",

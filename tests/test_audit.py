@@ -519,7 +519,7 @@ def test_history_incomplete_without_git(tmp_path):
     assert f["severity"] == "error"
     assert f["message"] == ("provenance could not be computed: not a git repository; not checked: signer-is-recorder, "
                             "signoff-not-ready, signoff-after-launch, edited-after-signoff, edited-after-launch, "
-                            "unsigned-commit, release-deleted; the launch rules judged the files as they are now")
+                            "unsigned-commit, release-deleted, signoff-unsigned; the launch rules judged the files as they are now")
     assert report["releases"] == 1
     assert code == 1
 

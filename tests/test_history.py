@@ -160,7 +160,7 @@ def test_signed_while_an_item_failed_then_fixed_then_the_others_sign(tmp_path):
     assert f["evidence"]["items"] == [{"item": FIREWALL, "status": "failed"}]
     assert code == 1
     shown = text_of(page(repo, tmp_path, "1.1"))
-    assert f"Tech Lead Grace Hopper 2026-02-07 {lead[:10]} committed 2026-02-07T10:00:00+00:00 Grace Hopper 1 not ready" in shown
+    assert f"Tech Lead Grace Hopper 2026-02-07 {lead[:10]} committed 2026-02-07T10:00:00+00:00 Grace Hopper <grace.hopper@example.com> 1 not ready" in shown
 
 
 def test_a_signoff_committed_after_the_launch_is_a_finding_whatever_its_date(tmp_path):

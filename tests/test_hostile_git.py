@@ -82,8 +82,8 @@ def test_author_name_cannot_forge_signature_or_dates(tmp_path):
     unsigned = [f for f in report["findings"] if f["rule"] == "unsigned-commit"]
     shown = FORGED_AUTHOR.replace("\x1f", "\\x1f")
     assert [f["evidence"]["commit"] for f in unsigned if f["evidence"]["commit"]["sha"] == sha] == [
-        {"sha": sha, "author": shown, "date": "2026-01-06T10:00:00+00:00", "committed": "2026-01-06T10:00:00+00:00",
-         "signature": "not signed"}]
+        {"sha": sha, "author": shown, "email": shown.lower().replace(" ", ".") + "@example.com",
+         "date": "2026-01-06T10:00:00+00:00", "committed": "2026-01-06T10:00:00+00:00", "signature": "not signed"}]
     assert f"commit {sha[:10]} by {shown} changing results/1.0.yaml is not signed" in [f["message"] for f in unsigned]
     assert code == 1
     assert inputs(repo.root) == before
@@ -233,7 +233,7 @@ def test_a_checklist_symlink_in_history_is_not_read(tmp_path):
 
 def record(sha: str, fields: dict, changes: bytes = b"") -> bytes:
     values = {"%H": sha, "%P": "", "%an": "A", "%ae": "a@x", "%aI": "2026-01-01T00:00:00+00:00", "%cn": "C",
-              "%ce": "c@x", "%cI": "2026-01-01T00:00:00+00:00", "%G?": "N", "%s": "s", **fields}
+              "%ce": "c@x", "%cI": "2026-01-01T00:00:00+00:00", "%G?": "N", "%GS": "", "%s": "s", **fields}
     body = b"\0".join(values[f].encode("utf-8", "surrogatepass") if isinstance(values[f], str) else values[f]
                       for f in LOG_FIELDS)
     return b"\0C\0" + body + b"\0" + changes
