@@ -5,13 +5,19 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: site test test-fast serve check lock regold fuzz screenshots bench clean
+.PHONY: site test test-fast serve example check lock regold fuzz screenshots bench clean
 
-EXAMPLE ?= build/example
+# The replayed story `make site` and `make serve` build from: readiness's own folder, replaced on each run
+# while nobody has worked in it (examples/replay.py refuses otherwise). To try the commands, use `make example`.
+EXAMPLE ?= build/site-example
+TRY ?= build/example
 
 site: $(VENV)/.runtime  ## build the example site into site/, from the example story replayed into a git repository
 	$(BIN)/python examples/replay.py $(EXAMPLE)
 	$(BIN)/readiness build --root $(EXAMPLE) -d site
+
+example: $(VENV)/.runtime  ## replay the example story into build/example to try the README's walk-through in
+	$(BIN)/python examples/replay.py $(TRY)
 
 test: $(VENV)/.dev  ## run the whole test suite (slow and browser cases included)
 	$(BIN)/pytest
@@ -54,5 +60,6 @@ regold: $(VENV)/.dev  ## rewrite tests/gold/ from the current output; review the
 	READINESS_REGOLD=1 $(BIN)/pytest -q tests/test_gold.py
 
 SECONDS ?= 600
-fuzz: $(VENV)/.dev  ## fuzz the results loader and checklist parser for SECONDS (default 600)
+fuzz: $(VENV)/.dev  ## fuzz the results loader, checklist parser and name rule for SECONDS each (default 600)
 	$(BIN)/python fuzz/fuzz_inputs.py --seconds $(SECONDS)
+	$(BIN)/python fuzz/fuzz_names.py --seconds $(SECONDS)

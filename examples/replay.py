@@ -1,6 +1,6 @@
 """Replay the Lumen example story into a git repository with the people and dates of the story.
 
-    python examples/replay.py DEST        # DEST must not exist, or be a repository this script made
+    python examples/replay.py DEST        # DEST must not exist, or be a replay nobody has worked in since
 
 The example results in results/ are committed to this project's own history, so their provenance
 would show the project's maintainers recording every sign-off. This script rebuilds them as the team
@@ -8,11 +8,15 @@ of the story would have committed them: the checklist first, then per release th
 release engineer a week before launch, each sign-off line by the signer on the day they signed, and the
 launch block by the person who deployed. Two deviations are part of the story (STORY_EVENTS). The final
 files are byte-identical to results/, and the same script always gives the same commits.
+
+A replay is replaced only while it is exactly as this script left it (its commit, no other file, the same
+git config): a folder someone has worked in is never deleted, whatever its name.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import shutil
@@ -24,6 +28,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = ".readiness-example"
+STAMP = "readiness-replay"  # in .git/: the commit the replay ended on and the hash of its git config
 TZ = "+01:00"
 CHECKLIST_AUTHOR, CHECKLIST_DATE = "Mara Lindqvist", "2025-11-03T10:00:00"
 
@@ -80,10 +85,38 @@ def release_order(data: dict[str, dict]) -> list[str]:
     return [n for _, n in launched] + rest
 
 
+def _stamp(dest: Path) -> str:
+    config = (dest / ".git" / "config").read_bytes() if (dest / ".git" / "config").is_file() else b""
+    return f"{git(dest, 'rev-parse', 'HEAD').strip()} {hashlib.sha256(config).hexdigest()}\n"
+
+
+def worked_in(dest: Path) -> list[str]:
+    """What in `dest` this script did not make: empty when it is a replay exactly as it was left."""
+    if not (dest / MARKER).is_file() or not (dest / ".git" / STAMP).is_file():
+        return ["it was not made by this script"]
+    try:
+        head, config = (dest / ".git" / STAMP).read_text(encoding="utf-8").split()
+        now_head, now_config = _stamp(dest).split()
+        changed = git(dest, "status", "--porcelain", "--ignored", "--untracked-files=all").splitlines()
+    except (OSError, ValueError, subprocess.CalledProcessError):
+        return ["its git repository cannot be read"]
+    out = []
+    if now_head != head:
+        out.append("commits were made or reset after the replay")
+    if now_config != config:
+        out.append("its git config was changed")
+    if changed:
+        names = [line[3:] for line in changed]
+        out.append("files were added or changed: " + ", ".join(names[:5]) + (" ..." if len(names) > 5 else ""))
+    return out
+
+
 def replay(dest: Path) -> None:
     if dest.exists():
-        if not (dest / MARKER).exists():
-            raise SystemExit(f"{dest} exists and was not made by this script; choose another directory")
+        work = worked_in(dest)
+        if work:
+            raise SystemExit(f"{dest} is left as it is: {'; '.join(work)}. Replay into another folder "
+                             f"(make site EXAMPLE=build/other), or move {dest} away first.")
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
     git(dest, "init", "-q", "-b", "main")
@@ -142,6 +175,7 @@ def replay(dest: Path) -> None:
         final = (dest / "results" / f"{name}.yaml").read_text(encoding="utf-8")
         if final != text:
             raise SystemExit(f"replay of {name} does not reproduce results/{name}.yaml")
+    (dest / ".git" / STAMP).write_text(_stamp(dest), encoding="utf-8")
 
 
 def main() -> None:

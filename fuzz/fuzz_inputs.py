@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import sys
 import tempfile
 import time
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.checklist import load_checklist, parse_checklist  # noqa: E402
+from generator.checklist import describe, load_checklist, parse_checklist  # noqa: E402
 from generator.errors import InputError, Problems  # noqa: E402
 from generator.merge import evaluate  # noqa: E402
 from generator.provenance import LOG_FIELDS, SIGNATURES, parse_log  # noqa: E402
@@ -51,7 +52,19 @@ MD_BITS = [
     "```\n", "~~~\n", "<!-- ", " -->\n", "<script>alert(1)</script>\n", "| a | [ ] b |\n|---|---|\n",
     "[ ] para\n", "- [ ] Page load < 3 seconds\n", "- [ ] x ≥ 99.5%\n", "- [ ] y (optional)\n", "- [ ] z (if used)\n",
     "{#pinned}", "{#bad id}", "🔥\n", "\n", "    code\n", "> quote\n", "1. [ ] ordered\n", "- [ ] \n", "Ã©\n",
+    # Checklists as people write them: front matter, placeholders, sign-off lines, tables, bold lines, references.
+    "---\nname: Release\ntitle: 'x'\n---\n", "---\n", "name: &a [*a]\n", "- [ ] ...\n", "- [ ] TODO\n", "- [ ]\n",
+    "- [ ] <fill in>\n", "- [ ] <script>alert(1)</script>\n", "- [ ] {{ var }}\n", "- [ ] [Item]\n", "- [ ] 🚀\n",
+    "**QA Lead:** _____ Date: _____\n", "QA Lead: ______\n", "- Product:\n", "- Signatures:\n  - SRE:\n",
+    "## 5. Signatures\n", "## Release approvals\n", "Name: `[NAME]`  \n", "**Before release**\n", "**Signatures**\n",
+    "| Check | Description | Level A | Level B |\n|---|---|---|---|\n", "| Runbook | x | ✓ | |\n", "| a | ✅ | ☐ |\n",
+    "| # | Task | Done |\n|---|---|---|\n| 1 | Drain | ☐ |\n", "| [X] | [X] | [x] |\n", "|||\n|-|-|\n",
+    "- [ ] see [ref][r] ![alt][r]\n", "[r]: https://example.com \"t\"\n", "[r]: javascript:alert(1)\n",
+    "- Plain bullet\n  - [ ] nested task\n", "- [ ] coverage above 70%\n", "- [ ] size don't exceed 2 MB\n",
+    "- [ ] x (only for v1)\n", "- [ ] y (If Needed).\n", "# Second\n- [ ] stray\n", "<!-- c -->", "Title\n===\n",
+    "- [ ] " + "very long words " * 12 + "\n", "  " * 12 + "- [ ] deep\n", "> " * 25 + "- [ ] quoted\n",
 ]
+NAMES = ["fuzz", "production", "", "..", "x<img src=x onerror=alert(1)>", "a\nb", "🚀", "Straße", "\u202eevil"]
 
 
 def check_results(data: bytes) -> None:
@@ -79,14 +92,23 @@ def check_version(data: bytes) -> None:
         assert summary.launch is None, "may_hold passed over a launch"
 
 
-def check_checklist(text: str) -> None:
-    """Parse one checklist; only a Checklist with problems may come out, and ids must be unique and path-safe."""
+def check_checklist(text: str, name: str = "fuzz") -> None:
+    """Parse one checklist; only a Checklist with problems may come out, every problem names a line of the file,
+    ids are unique, path-safe and at most 100 characters, and the summary line can be made."""
     problems = Problems()
-    checklist = parse_checklist(text, "fuzz", "checklists/fuzz.md", problems)
+    checklist = parse_checklist(text, name, "checklists/fuzz.md", problems)
+    lines = len(re.split(r"\r\n|\r|\n", text))  # as markdown-it counts them
+    for p in problems.items:
+        assert 1 <= p.location.line <= lines and p.location.col >= 1 and p.message, str(p)
+    describe(checklist)
     if not problems.errors:
         ids = [n for n in checklist.nodes]
         assert len(ids) == len(set(ids))
         assert all(".." not in i.split("/") and "\\" not in i and not i.startswith("/") for i in ids)
+        assert all(len(i) <= 100 for i in ids)
+        assert all(not i.plain.startswith("<script") for i in checklist.items)
+        levels = {level.id for level in checklist.levels}
+        assert all(i.levels is None or set(i.levels) <= levels for i in checklist.items)
 
 
 def check_git_log(data: bytes) -> None:
@@ -157,9 +179,12 @@ git_log_input = st.one_of(
     st.tuples(st.integers(1, 6), st.integers(0, 2**32)).map(
         lambda p: b"".join(_git_record(random.Random(p[1] + i)) for i in range(p[0]))),
 )
-checklist_input = st.one_of(
-    st.text(max_size=500),
-    st.lists(st.one_of(st.sampled_from(MD_BITS), st.text(max_size=20)), max_size=40).map("".join),
+checklist_input = st.tuples(
+    st.one_of(
+        st.text(max_size=500),
+        st.lists(st.one_of(st.sampled_from(MD_BITS), st.text(max_size=20)), max_size=40).map("".join),
+    ),
+    st.one_of(st.sampled_from(NAMES), st.text(max_size=12)),
 )
 
 
@@ -177,8 +202,8 @@ def run(seconds: float, batch: int = 300) -> int:
 
     @cfg
     @given(checklist_input)
-    def fuzz_checklist(text):
-        check_checklist(text)
+    def fuzz_checklist(case):
+        check_checklist(*case)
 
     @cfg
     @given(git_log_input)

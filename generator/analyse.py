@@ -1,11 +1,12 @@
-"""Analyse stage: what changed between consecutive releases, and who signed what, over the whole history."""
+"""Analyse stage: what changed between releases, what was carried over, each item's history, and who signed what."""
 
 from __future__ import annotations
 
+import collections
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-from generator.model import Evaluation
+from generator.model import Evaluation, ItemResult
 
 # (kind, heading, test on (before, after) statuses); the order is the order shown on the page.
 CHANGE_KINDS = (
@@ -26,14 +27,19 @@ class Change:
     text: str
     before: Optional[str] = None
     after: Optional[str] = None
+    carried_from: Optional[str] = None  # the new status was carried over from this release, not re-verified
 
 
 @dataclass(frozen=True)
 class Diff:
-    """A release compared with the previous release of the same checklist."""
+    """A release compared with the previous release of the same checklist (or any release: `compare`)."""
 
     previous: Optional[str]
     changes: tuple[Change, ...]
+
+    @property
+    def carried_changes(self) -> int:
+        return sum(1 for c in self.changes if c.carried_from)
 
     def of(self, kind: str) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if c.kind == kind)
@@ -55,20 +61,59 @@ def diff(previous: Optional[Evaluation], current: Evaluation) -> Diff:
     changes: list[Change] = []
     for item_id, now in after.items():
         was = before.get(item_id)
+        carried = carried_from(now)
         if was is None:
-            changes.append(Change("added", item_id, now.item.plain, None, now.status))
+            changes.append(Change("added", item_id, now.item.plain, None, now.status, carried))
             continue
         for kind, _, test in CHANGE_KINDS:
             if test(was.status, now.status):
-                changes.append(Change(kind, item_id, now.item.plain, was.status, now.status))
+                changes.append(Change(kind, item_id, now.item.plain, was.status, now.status, carried))
         if now.item.criterion and was.measured != now.measured and (was.measured or now.measured):
-            changes.append(Change("value", item_id, now.item.plain, was.measured, now.measured))
+            changes.append(Change("value", item_id, now.item.plain, was.measured, now.measured, carried))
     for item_id, was in before.items():
         if item_id not in after:
             changes.append(Change("removed", item_id, was.item.plain, was.status, None))
     order = {k: i for i, (k, _) in enumerate(DIFF_SECTIONS)}
     changes.sort(key=lambda c: order[c.kind])  # stable: checklist order within a kind
     return Diff(previous.release.name, tuple(changes))
+
+
+def carried_from(r: ItemResult) -> Optional[str]:
+    """The release an item's status was carried over from by `new --from`, while no one has confirmed it."""
+    return r.entry.carried_from if r.entry is not None else None
+
+
+def carried(e: Evaluation) -> dict[str, tuple[str, ...]]:
+    """Items whose status is carried over and not confirmed, by the release they came from (in checklist order)."""
+    out: dict[str, list[str]] = {}
+    for r in e.results:
+        source = carried_from(r)
+        if source is not None:
+            out.setdefault(source, []).append(r.item.id)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Any two releases side by side (`readiness compare`, the /compare/ page): verdicts, counts, item changes
+    of the same kinds as a release page's changes, and sign-offs that differ."""
+
+    a: Evaluation
+    b: Evaluation
+    diff: Diff
+    signoffs: tuple[tuple[str, Optional[str], Optional[str]], ...]  # (role, before, after): "name, date" or None
+
+
+def _signed(e: Evaluation, role: str) -> Optional[str]:
+    s = e.signoffs.get(role)
+    return f"{s.name}, {s.date.isoformat()}" if s else None
+
+
+def compare(a: Evaluation, b: Evaluation) -> Comparison:
+    """Release `b` against release `a`, whichever is older; the same classification as diff()."""
+    roles = list(dict.fromkeys([*a.signoffs, *b.signoffs]))
+    signoffs = tuple((role, _signed(a, role), _signed(b, role)) for role in roles if _signed(a, role) != _signed(b, role))
+    return Comparison(a, b, diff(a, b), signoffs)
 
 
 def diffs(evaluations: Sequence[Evaluation]) -> dict[str, Diff]:
@@ -101,3 +146,82 @@ def signers(evaluations: Sequence[Evaluation]) -> list[tuple[str, list[Signed]]]
             people.setdefault(s.name.strip(), []).append(
                 Signed(e.release.name, s.role, labels.get(s.role, s.role), s.date.isoformat()))
     return sorted(people.items(), key=lambda kv: kv[0].casefold())
+
+
+# --- each item over the releases of its checklist ---------------------------------------------------
+
+STRIP_RELEASES = 40  # releases shown per item on the checklist page; the counts cover every release
+
+
+@dataclass(frozen=True, slots=True)
+class ItemHistory:
+    """One item over the releases of its checklist: counts over all of them, the latest drawn as a strip."""
+
+    item: str
+    recent: tuple[tuple[str, str], ...]  # (release, status) of the latest STRIP_RELEASES releases that have the
+    # item, oldest first; "expired" for an expired waiver
+    releases: int  # releases whose checklist version has the item
+    failed: int
+    pending: int
+    waived: int  # expired waivers included
+    na: int
+    done: int
+    first: Optional[str]  # the first release that has the item
+    flips: int  # changes between done and failed, over the releases where it was one of the two
+    failed_in: tuple[str, ...] = ()  # the latest FAILED_NAMED releases where it failed, oldest first
+
+
+FAILED_NAMED = 10
+
+
+class _Tally:
+    """An item's history as it is read release by release: counts, flips and the latest statuses only, so a
+    long history costs the same memory as a short one."""
+
+    __slots__ = ("counts", "recent", "first", "last_decided", "flips", "failed_in")
+
+    def __init__(self, release: str) -> None:
+        self.counts = dict.fromkeys(("done", "failed", "pending", "n/a", "waived", "expired"), 0)
+        self.recent: collections.deque = collections.deque(maxlen=STRIP_RELEASES)
+        self.first, self.last_decided, self.flips = release, None, 0
+        self.failed_in: collections.deque = collections.deque(maxlen=FAILED_NAMED)
+
+    def add(self, release: str, status: str) -> None:
+        self.counts[status] += 1
+        self.recent.append((release, status))
+        if status == "failed":
+            self.failed_in.append(release)
+        if status in ("done", "failed"):
+            if self.last_decided is not None and self.last_decided != status:
+                self.flips += 1
+            self.last_decided = status
+
+    def history(self, item: str) -> ItemHistory:
+        c = self.counts
+        return ItemHistory(item, tuple(self.recent), sum(c.values()), c["failed"], c["pending"],
+                           c["waived"] + c["expired"], c["n/a"], c["done"], self.first, self.flips,
+                           tuple(self.failed_in))
+
+
+def item_histories(evaluations: Sequence[Evaluation], checklist: str) -> dict[str, ItemHistory]:
+    """Every item id ever in `checklist` -> its history over the releases that use it, oldest first."""
+    tallies: dict[str, _Tally] = {}
+    for e in evaluations:
+        if e.checklist.name != checklist:
+            continue
+        name = e.release.name
+        for r in e.results:
+            t = tallies.get(r.item.id)
+            if t is None:
+                t = tallies[r.item.id] = _Tally(name)
+            t.add(name, "expired" if r.expired else r.status)
+    return {item: t.history(item) for item, t in tallies.items()}
+
+
+MOST_FAILED = 10  # items named at the top of the checklist page
+
+
+def most_failed(histories: dict[str, ItemHistory]) -> list[ItemHistory]:
+    """The items that failed in the most releases (then flipped most), at most MOST_FAILED, none never failed."""
+    failing = [h for h in histories.values() if h.failed]
+    return sorted(failing, key=lambda h: (-h.failed, -h.flips, h.item))[:MOST_FAILED]

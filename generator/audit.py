@@ -133,14 +133,17 @@ def launched_not_ready(ctx: AuditContext) -> Iterable[Finding]:
 
 
 def duplicate_signer(ctx: AuditContext) -> Iterable[Finding]:
+    """One person signing several roles, however the name is spelt (case, spaces, invisible characters)."""
+    from generator.text import comparable
+
     for now in ctx.evaluations:
         e = ctx.judged(now)
         roles: dict[str, list[str]] = {}
         for s in e.release.signoffs:
-            roles.setdefault(s.name.strip().casefold(), []).append(s.role)
+            roles.setdefault(comparable(s.name), []).append(s.role)
         for s_name, signed in roles.items():
             if len(signed) > 1:
-                name = next(s.name for s in e.release.signoffs if s.name.strip().casefold() == s_name)
+                name = next(s.name for s in e.release.signoffs if comparable(s.name) == s_name)
                 yield Finding("duplicate-signer", "error", now.release.name,
                               f"{name} signed {len(signed)} roles: {', '.join(signed)}", {"name": name, "roles": signed})
 
@@ -318,6 +321,21 @@ def history_incomplete(ctx: AuditContext) -> Iterable[Finding]:
                           {"launch_commit": _commit(history.launch.commit)})
 
 
+def carried_over_unconfirmed(ctx: AuditContext) -> Iterable[Finding]:
+    """A launched release with statuses `new --from` copied from another release that no one confirmed."""
+    from generator.analyse import carried
+
+    for e in ctx.evaluations:
+        if not e.launched:
+            continue
+        for source, items in carried(e).items():
+            shown = ", ".join(items[:10]) + (f" and {len(items) - 10} more" if len(items) > 10 else "")
+            yield Finding("carried-over-unconfirmed", "warning", e.release.name,
+                          f"launched {e.release.launch.date} with {len(items)} item"
+                          f"{'s' if len(items) != 1 else ''} carried over from {source} and not re-verified: {shown}",
+                          {"from": source, "items": list(items[:50]), "count": len(items), "file": e.release.path})
+
+
 RULES: list[Callable[[AuditContext], Iterable[Finding]]] = [
     signoff_missing,
     launched_before_signoff,
@@ -336,6 +354,7 @@ RULES: list[Callable[[AuditContext], Iterable[Finding]]] = [
     timestamp_ambiguous,
     release_deleted,
     history_incomplete,
+    carried_over_unconfirmed,
 ]
 
 

@@ -19,18 +19,22 @@ from markupsafe import Markup
 from generator.model import Counts, Evaluation, Item, ItemResult
 from generator.render import environment
 
-WIDTH = 720  # viewBox width: fixed, whatever the number of releases
+# viewBox width: fixed, whatever the number of releases. Narrow, so that the chart scaled to a phone's
+# width (about 340 px) still shows 12-unit text at 10 px; charts.css caps it at 32rem on wider screens.
+WIDTH = 420
 LEFT = 56  # room for y-axis tick labels
 RIGHT = 16
 TOP = 34  # room for the y-axis title and the legend above the plot
-PLOT_H = 180
+PLOT_H = 150
+LEGEND_LINE = 16  # a legend too wide for one line goes on as many as it needs; the plot moves down
 HEAT_ROW = 18  # heat map: height of one section row
 HEAT_LEFT = 190  # heat map: room for section names
-MAX_LABELS = 12  # x-axis labels shown at most
+MAX_LABELS = 18  # x-axis labels shown at most: slanted at SLANT, 18 over the plot's width do not touch
 LABEL_CHARS = 12  # longer release names are cut with an ellipsis on the axis (tooltips and tables keep them whole)
 SECTION_CHARS = 25
 CHAR_W = 7.0  # average glyph width at the 12-unit font size (charts.css), to decide whether x labels must slant
 SLANT = 40  # degrees
+LABEL_GAP = 19  # x-axis units between labels at least: a 12-unit line slanted at SLANT needs 12 / sin(SLANT)
 GAP = "—"  # a table cell without a value
 
 
@@ -59,6 +63,7 @@ class Tick:
 @dataclass(frozen=True, slots=True)
 class LegendEntry:
     x: str  # left edge of the swatch; the template places swatch and text relative to it
+    y: str  # top of the swatch
     cls: str
     shape: str  # "rect", "circle", "square" or "line"
     text: str
@@ -81,6 +86,7 @@ class Frame:
     label_y: str
     angle: str  # x labels' rotation in degrees, "" when they fit level
     legend: tuple[LegendEntry, ...]
+    shift: str = "0"  # how far the plot is moved down to make room for a legend on several lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,11 +238,18 @@ class _Layout:
         """Marker radius: smaller as releases get denser."""
         return max(1.2, min(4.0, self.band * 0.35))
 
+    def label_step(self) -> int:
+        """Label every release, or every k-th: at most MAX_LABELS, and never closer than LABEL_GAP (slanted
+        labels closer than that would touch)."""
+        if not self.n:
+            return 1
+        return max(-(-self.n // MAX_LABELS), math.ceil(LABEL_GAP / self.band - 1e-9))
+
     def label_indices(self) -> list[int]:
-        """At most MAX_LABELS evenly spaced releases, always including the latest."""
+        """Evenly spaced releases to label (see label_step), always including the latest."""
         if not self.n:
             return []
-        step = -(-self.n // MAX_LABELS)
+        step = self.label_step()
         return list(range((self.n - 1) % step, self.n, step))
 
     def frame(self, y_title: str, legend: Sequence[tuple[str, str, str]], y_labels: Sequence[str] = ()) -> Frame:
@@ -244,26 +257,32 @@ class _Layout:
         indices = self.label_indices()
         labels = [_short(self.names[i], LABEL_CHARS) for i in indices]
         longest = max((len(t) for t in labels), default=0) * CHAR_W
-        spacing = self.band * (-(-self.n // MAX_LABELS) if self.n else 1)
+        spacing = self.band * self.label_step()
         slant = longest > spacing - 6
         below = (longest * math.sin(math.radians(SLANT)) + 20) if slant else 22
         height = self.y1 + below + 4
         x_labels = tuple(Tick(_n(self.x(i)), text, self.names[i]) for i, text in zip(indices, labels))
         y_ticks = tuple(Tick(_n(self.y(v)), y_labels[k] if y_labels else _value(v)) for k, v in enumerate(self.ticks))
-        return Frame(_n(WIDTH), _n(height), _n(self.x0), _n(self.x1), _n(self.y0), _n(self.y1), _n(self.x0 - 6),
-                     y_title, y_ticks, x_labels, _n(self.y1 + (12 if slant else 15)),
-                     _n(-SLANT) if slant else "", _legend(legend, y_title))
+        entries, lines = _legend(legend, y_title)
+        shift = LEGEND_LINE * (lines - 1)
+        return Frame(_n(WIDTH), _n(height + shift), _n(self.x0), _n(self.x1), _n(self.y0), _n(self.y1),
+                     _n(self.x0 - 6), y_title, y_ticks, x_labels, _n(self.y1 + (12 if slant else 15)),
+                     _n(-SLANT) if slant else "", entries, _n(shift))
 
 
-def _legend(entries: Sequence[tuple[str, str, str]], y_title: str) -> tuple[LegendEntry, ...]:
-    """(class, shape, text) entries on the top line after the y-axis title, left-aligned so that a chart
-    scrolled sideways on a phone still shows them; widths are estimated from text length."""
+def _legend(entries: Sequence[tuple[str, str, str]], y_title: str) -> tuple[tuple[LegendEntry, ...], int]:
+    """(class, shape, text) entries after the y-axis title, left-aligned, on as many lines as they need
+    (widths are estimated from text length); with the number of lines."""
     out = []
-    x = max(float(LEFT), len(y_title) * CHAR_W + 24)
+    start = max(float(LEFT), len(y_title) * CHAR_W + 24)
+    x, line = start, 0
     for cls, shape, text in entries:
-        out.append(LegendEntry(_n(x), cls, shape, text))
-        x += 14 + len(text) * CHAR_W + 14
-    return tuple(out)
+        width = 14 + len(text) * CHAR_W
+        if x > start and x + width > WIDTH - RIGHT:
+            x, line = start, line + 1
+        out.append(LegendEntry(_n(x), _n(4 + LEGEND_LINE * line), cls, shape, text))
+        x += width + 14
+    return tuple(out), line + 1
 
 
 def _stacked(layout: _Layout, i: int, name: str, tip: str, parts: Sequence[tuple[str, float]]) -> Column:

@@ -10,14 +10,26 @@ import click
 
 from generator import __version__
 from generator.cli_common import EXIT_INPUT, handles_input_errors, root_option, tune_gc
+from generator.cli_diff import diff_command
 from generator.cli_evidence import record, sign
 from generator.cli_workflow import schema_command
-from generator.errors import UsageError, printable
+from generator.errors import UsageError, capped, printable
 from generator.exports import dumps, status_json
 
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """A command group whose command list shows each summary whole, wrapped to the width, never cut with "..."."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, cmd.get_short_help_str(limit=10**6)) for name in self.list_commands(ctx)
+                if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="readiness")
 def cli() -> None:
     """Launch-readiness sites from a Markdown checklist and per-release YAML results."""
@@ -30,13 +42,23 @@ def _load(root: Path):
 
 
 @cli.command()
+@click.option("--staged", is_flag=True, help="Check the files as staged for the next commit (git's index), "
+              "not the working tree; for pre-commit hooks.")
 @root_option
 @handles_input_errors
-def check(root: Path) -> None:
+def check(root: Path, staged: bool = False) -> None:
     """Validate every checklist and results file; print one line per problem."""
+    if staged:
+        from generator.cli_workflow import check_staged
+
+        return check_staged(root)
+    from generator.checklist import describe
+
     project = _load(root)
-    for w in project.warnings:
+    for w in capped(list(project.warnings)):
         click.echo(str(w))
+    for c in project.checklists.values():  # what was read, so a misread checklist shows at once
+        click.echo(printable(f"{c.path}: {describe(c)}"), err=True)
     click.echo(f"{len(project.checklists)} checklist(s), {len(project.releases)} results file(s): no errors"
                + (f", {len(project.warnings)} warning(s)" if project.warnings else ""), err=True)
 
@@ -62,6 +84,35 @@ def status(release: str, as_json: bool, root: Path) -> None:
     from generator.terminal import print_status
 
     print_status(e)
+
+
+@cli.command()
+@click.argument("release_a")
+@click.argument("release_b")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@root_option
+@handles_input_errors
+def compare(release_a: str, release_b: str, as_json: bool, root: Path) -> None:
+    """Compare any two releases: verdicts, progress, item changes and sign-offs of RELEASE_B against RELEASE_A."""
+    from generator.analyse import compare as compare_releases
+
+    project = _load(root)
+    evaluations = {e.release.name: e for e in project.evaluations()}
+    for name in (release_a, release_b):
+        if name not in evaluations:
+            from generator.results import did_you_mean
+
+            hint = did_you_mean(name, evaluations) or f"; releases: {', '.join(evaluations) or '(none)'}"
+            raise UsageError(f"no results file for release `{name}`{hint}")
+    c = compare_releases(evaluations[release_a], evaluations[release_b])
+    if as_json:
+        from generator.exports import compare_json
+
+        click.echo(dumps(compare_json(c)), nl=False)
+        return
+    from generator.terminal import print_compare
+
+    print_compare(c)
 
 
 @cli.command()
@@ -153,3 +204,4 @@ def main() -> None:
 cli.add_command(record)
 cli.add_command(sign)
 cli.add_command(schema_command, "schema")
+cli.add_command(diff_command, "diff")

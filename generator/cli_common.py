@@ -13,6 +13,7 @@ from generator.errors import InputError, UsageError, printable
 
 EXIT_INPUT = 1
 EXIT_USAGE = 2
+WRITERS = frozenset({"build", "new", "record", "sign", "serve"})  # commands (by function name) that write files
 
 
 def tune_gc() -> None:
@@ -37,8 +38,10 @@ def handles_input_errors(func):
         except InputError as exc:
             _print_problems(exc.problems, err=func.__name__ != "check")
             sys.stdout.flush()  # keep problem lines before the summary when both streams go to one place
-            errors = sum(1 for p in exc.problems if p.is_error)
-            click.echo(f"{errors} error{'s' if errors != 1 else ''}; nothing was written.", err=True)
+            errors = exc.error_count
+            # Only commands that write say so; `check`, `status` and the like never write anything.
+            written = "; nothing was written" if func.__name__ in WRITERS else ""
+            click.echo(f"{errors} error{'s' if errors != 1 else ''}{written}.", err=True)
             sys.exit(EXIT_INPUT)
         except UsageError as exc:
             click.echo(printable(f"Error: {exc}"), err=True)

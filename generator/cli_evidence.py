@@ -11,7 +11,7 @@ import click
 
 from generator.cli_common import EXIT_INPUT, handles_input_errors, root_option
 from generator.errors import printable
-
+from generator.reports import REPORTS
 
 
 def _refusals(func):
@@ -33,26 +33,31 @@ def _refusals(func):
 _REPORT = click.Path(dir_okay=True, path_type=Path)
 
 
+def _report_options(func):
+    """One `--NAME FILE` option per report format of generator/reports.py, in that order."""
+    for fmt in reversed(REPORTS):
+        func = click.option(f"--{fmt.name}", fmt.name, type=_REPORT, metavar="FILE", help=fmt.help)(func)
+    return func
+
+
+_DEFAULTED = ", ".join(slot.name for fmt in REPORTS for slot in fmt.slots if slot.default is not None)
+
+
 @click.command()
 @click.argument("release")
-@click.option("--junit", type=_REPORT, metavar="FILE", help="A JUnit XML report: sets the --item to done or failed.")
-@click.option("--lighthouse", type=_REPORT, metavar="FILE",
-              help="A Lighthouse JSON report: the page-load criterion (LCP) and `Lighthouse score checked`.")
-@click.option("--k6", "k6", type=_REPORT, metavar="FILE",
-              help="A k6 summary (--summary-export): the API response criterion (p95) and the load-test items.")
+@_report_options
 @click.option("--item", "items", multiple=True, metavar="[SLOT=]ID",
               help="The item a report sets: a plain ID is the JUnit report's item; SLOT=ID replaces a default "
-                   "(page-load, lighthouse-score, api-response, load-test, under-load) and SLOT=- skips it.")
+                   f"({_DEFAULTED}) and SLOT=- skips it.")
 @click.option("--evidence", metavar="URL", help="A link to the run (CI job, stored report) for every entry written.")
 @click.option("--force", is_flag=True, help="Replace statuses and values that were set by hand.")
 @root_option
 @handles_input_errors
-def record(release: str, junit: Optional[Path], lighthouse: Optional[Path], k6: Optional[Path], items: tuple,
-           evidence: Optional[str], force: bool, root: Path) -> None:
+def record(release: str, items: tuple, evidence: Optional[str], force: bool, root: Path, **files: Optional[Path]) -> None:
     """Set item statuses and criteria values of RELEASE from JUnit, Lighthouse or k6 reports."""
     from generator.record import change_lines, record_results
 
-    reports = {k: v for k, v in (("junit", junit), ("lighthouse", lighthouse), ("k6", k6)) if v is not None}
+    reports = {name: path for name, path in files.items() if path is not None}
     result = record_results(root, release, reports, items, evidence, force)
     for line in change_lines(result):
         click.echo(printable(line))

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
+
+# Problems shown per file: a file with thousands of mistakes (generated, or hostile) gives a report that fits on
+# a screen, and the loaders skip their costly hints (did you mean ...) once a file has this many.
+MAX_SHOWN_PER_FILE = 50
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -54,7 +59,9 @@ class InputError(Exception):
     """Raised when inputs hold errors; carries every problem found, so all are reported at once."""
 
     def __init__(self, problems: Iterable[Problem]):
-        self.problems = sorted_problems(problems)
+        every = sorted_problems(problems)
+        self.error_count = sum(1 for p in every if p.is_error)  # all of them, shown or not
+        self.problems = capped(every)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
@@ -63,15 +70,24 @@ class Problems:
     """Collects problems while a stage runs, then raises them together."""
 
     items: list[Problem] = field(default_factory=list)
+    per_path: Counter = field(default_factory=Counter)
 
     def error(self, location: Location, message: str) -> None:
         self.items.append(Problem(location, message, "error"))
+        self.per_path[location.path] += 1
 
     def warning(self, location: Location, message: str) -> None:
         self.items.append(Problem(location, message, "warning"))
+        self.per_path[location.path] += 1
 
     def extend(self, problems: Iterable[Problem]) -> None:
-        self.items.extend(problems)
+        for p in problems:
+            self.items.append(p)
+            self.per_path[p.location.path] += 1
+
+    def full(self, path: str) -> bool:
+        """Whether `path` has more problems than are shown: further ones need no costly hint."""
+        return self.per_path[path] >= MAX_SHOWN_PER_FILE
 
     @property
     def errors(self) -> list[Problem]:
@@ -92,6 +108,28 @@ def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
     for p in problems:
         seen.setdefault((p.location, p.message, p.severity), p)
     return sorted(seen.values(), key=lambda p: (p.location, p.message))
+
+
+def capped(problems: list[Problem]) -> list[Problem]:
+    """The first MAX_SHOWN_PER_FILE problems of each file (in file order), then one line saying how many more."""
+    shown: list[Problem] = []
+    count: Counter = Counter()
+    hidden: dict[str, list[Problem]] = {}
+    for p in problems:
+        count[p.location.path] += 1
+        if count[p.location.path] <= MAX_SHOWN_PER_FILE:
+            shown.append(p)
+        else:
+            hidden.setdefault(p.location.path, []).append(p)
+    for path, rest in hidden.items():
+        errors = sum(1 for p in rest if p.is_error)
+        what = f"{len(rest):,} more problem{'s' if len(rest) != 1 else ''}"
+        if errors and errors != len(rest):
+            what += f" ({errors:,} error{'s' if errors != 1 else ''})"
+        last = max(i for i, p in enumerate(shown) if p.location.path == path)
+        shown.insert(last + 1, Problem(rest[0].location, f"and {what} in this file, not shown; fix the ones above "
+                                       "and run `readiness check` again", "error" if errors else "warning"))
+    return shown
 
 
 def display_path(path: Path, root: Path) -> str:

@@ -7,6 +7,7 @@ import io
 import json
 from typing import Optional
 
+from generator.analyse import Comparison, carried, carried_from
 from generator.model import Evaluation, ItemResult
 
 
@@ -46,6 +47,7 @@ def _item(r: ItemResult) -> dict:
                             "value": own.value if own else None}
     if r.status == "waived":
         out["expired"] = r.expired
+    out["carried_from"] = carried_from(r)
     return out
 
 
@@ -101,7 +103,7 @@ def releases_csv(evaluations: list[Evaluation]) -> str:
 
 
 ITEMS_CSV = ("id", "section", "text", "status", "by", "date", "evidence", "note", "reason", "approved_by", "expires",
-             "value")
+             "carried_from", "value")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -121,6 +123,39 @@ def release_csv(e: Evaluation, items: Optional[list[dict]] = None) -> str:
         value = row["criterion"]["value"] if "criterion" in row else None
         writer.writerow([_cell(row[k]) for k in fields] + [_cell(value)])
     return buf.getvalue()
+
+
+def compare_json(c: Comparison) -> dict:
+    """The object `readiness compare A B --json` prints; the /compare/ page computes the same from data files."""
+    def side(e: Evaluation) -> dict:
+        return {"release": e.release.name, "checklist": e.checklist.name, "verdict": e.verdict,
+                "progress": e.progress, "counts": e.counts.as_dict(), "unsigned": list(e.unsigned),
+                "carried_over": {source: len(items) for source, items in carried(e).items()}}
+
+    return {
+        "from": side(c.a),
+        "to": side(c.b),
+        "changes": [{"kind": x.kind, "item": x.item, "text": x.text, "before": x.before, "after": x.after,
+                     "carried_from": x.carried_from} for x in c.diff.changes],
+        "signoffs": [{"role": role, "before": before, "after": after} for role, before, after in c.signoffs],
+    }
+
+
+def release_script(e: Evaluation) -> str:
+    """`data/releases/<release>.js`: what the /compare/ page needs of a release, as a script it loads with
+    <script src> (a page opened from file:// may not fetch() its own JSON). Each item is
+    [id, text, status, measured value as shown, carried_from, 1 if a criterion]."""
+    data = {
+        "release": e.release.name, "checklist": e.checklist.name, "verdict": e.verdict, "progress": e.progress,
+        "counts": e.counts.as_dict(), "unsigned": list(e.unsigned),
+        "carried_over": {source: len(items) for source, items in carried(e).items()},
+        "signoffs": {role: (f"{s.name}, {s.date.isoformat()}" if s else None) for role, s in e.signoffs.items()},
+        "items": [[r.item.id, r.item.plain, r.status, r.measured, carried_from(r), 1 if r.item.criterion else 0]
+                  for r in e.results],
+    }
+    # ASCII only, so no character of the data can end the script or be read differently by the browser.
+    body = json.dumps(data, ensure_ascii=True, separators=(",", ":")).replace("<", "\\u003c")
+    return f"(window.readinessReleases = window.readinessReleases || {{}})[{json.dumps(e.release.name)}] = {body};\n"
 
 
 def dumps_compact(data) -> str:

@@ -57,10 +57,15 @@ def evaluate(release: Release, checklist: Checklist, today: Optional[dt.date] = 
     on = evaluation_date(release, today)
     entries = {e.target: e for e in release.entries}
     results = []
+    level = release.level
     for item in checklist.items:
         status, entry, own = _item_status(item, entries)
+        # Held to a level, an item not required at it does not count, whatever was recorded for it.
+        exempt = level is not None and item.levels is not None and level not in item.levels
+        if exempt:
+            status, entry = "n/a", None
         expired = status == "waived" and entry is not None and entry.expires is not None and entry.expires < on
-        results.append(ItemResult(item, status, entry, own, expired))
+        results.append(ItemResult(item, status, entry, own, expired, exempt))
 
     counts = Counts.tally(r.status for r in results)
     by_section: dict[str, list[str]] = {}

@@ -7,6 +7,10 @@ indexes only the page's summary (between `<!--rd-summary-->` markers) instead of
 Markdown pages (dashboard, releases, trends, ...) hand their large HTML blocks over after a STASH marker
 (see render.py): Markdown sees placeholders, and the blocks are put back into the converted page.
 Loaded by MkDocs from the `hooks:` setting that site.py writes; it keeps no state between builds.
+
+MkDocs and Material print titles (site name, nav, page, table of contents) into pages without escaping,
+so every title is escaped here on its way to the theme, whatever escaped it before: front matter and
+the nav hold plain text, and table-of-contents titles are cut down to their text and escaped.
 """
 
 from __future__ import annotations
@@ -14,10 +18,13 @@ from __future__ import annotations
 import html
 import logging
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.files import File
+from mkdocs.structure.nav import Section
+from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 from mkdocs.utils.meta import get_data
 
@@ -30,7 +37,63 @@ FLAG = "readiness_prerendered"
 CACHED_TEMPLATE = "readiness-cached.html"  # in overrides/: a stub the finished page from the cache replaces
 _HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)<a class="headerlink"', re.DOTALL)
 _SUMMARY = re.compile(r"(<h1[^>]*>.*?</h1>).*?<!--rd-summary-->(.*?)<!--/rd-summary-->", re.DOTALL)
-_TAGS = re.compile(r"<[^>]+>")
+
+
+class _TextOf(HTMLParser):
+    """The text of an HTML fragment: tags dropped, character references decoded."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def text_of(fragment: str) -> str:
+    """The plain text an HTML fragment shows, whitespace collapsed."""
+    parser = _TextOf()
+    parser.feed(fragment)
+    parser.close()
+    return " ".join("".join(parser.parts).split())
+
+
+def escape(text: str) -> str:
+    """Plain text as HTML for the theme's text and double-quoted attributes (`'` is kept: Material quotes
+    attributes with `"`, and escaping `'` would show as `&#x27;` where Material escapes a title again)."""
+    return html.escape(str(text), quote=False).replace('"', "&quot;")
+
+
+def _safe_toc(links) -> None:
+    """Every table-of-contents title as escaped text: Material prints `toc_item.title` as HTML."""
+    for link in links:
+        link.title = escape(text_of(link.title))
+        _safe_toc(link.children)
+
+
+def on_config(config):
+    """Settings Material prints as HTML (project.load_config refuses markup in them; this holds either way)."""
+    for key in ("site_name", "site_description", "site_author", "copyright"):
+        if isinstance(config.get(key), str):
+            config[key] = escape(config[key])
+    return config
+
+
+def on_nav(nav, config, files):
+    """Nav titles (checklist and product names among them) escaped: MkDocs and Material print them raw."""
+
+    def walk(items) -> None:
+        for item in items:
+            if isinstance(item, Page):
+                if "title" in vars(item):  # given in the nav; otherwise the page's own (front matter) title
+                    item.title = escape(item.title)
+            elif item.title is not None:
+                item.title = escape(item.title)
+            if isinstance(item, Section):
+                walk(item.children)
+
+    walk(nav.items)
+    return nav
 
 
 def _prerendered(page) -> str:
@@ -81,6 +144,10 @@ def on_page_read_source(page, config):
 
 
 def on_page_markdown(markdown, page, config, files):
+    # Front matter holds the title as plain text; Material prints `page.meta.title` as HTML (in <title>, the
+    # header and, for a section without a heading, the search entry).
+    if isinstance(page.meta.get("title"), str):
+        page.meta["title"] = escape(page.meta["title"])
     if not page.meta.get(FLAG):
         text, mark, held = markdown.partition(f"\n{STASH}\n")
         if mark:
@@ -125,6 +192,7 @@ def _put_back(html_content: str, page, search: bool) -> str:
 
 def on_page_content(html_content, page, config, files):
     if not getattr(page, "readiness_prerendered", False):
+        _safe_toc(page.toc)
         return _put_back(html_content, page, search=True)
     # The toc and the search entry come from headings and the summary: a kept page's outline has them all.
     full = page.file.body(outline=True) if isinstance(page.file, _Kept) else _prerendered(page)
@@ -136,6 +204,10 @@ def on_page_content(html_content, page, config, files):
 
 @event_priority(-100)
 def on_page_context(context, page, config, nav):
+    if not isinstance(page.meta.get("title"), str):
+        # Without front matter Material puts `page.title | striptags` into <title>, and striptags decodes
+        # what was escaped: give it the escaped text instead.
+        page.meta["title"] = escape(text_of(str(page.title or "")))
     if getattr(page, "readiness_prerendered", False):
         if not getattr(page, "readiness_cached", False):
             page.content = _prerendered(page)
@@ -208,8 +280,7 @@ def _toc_tokens(content: str) -> list[dict]:
     """Table-of-contents tokens (as Python-Markdown's toc extension makes them) from h2 and h3 headings."""
     tokens: list[dict] = []
     for level, anchor, inner in _HEADING.findall(content):
-        token = {"level": int(level), "id": anchor, "name": html.unescape(_TAGS.sub("", inner)).strip(),
-                 "children": []}
+        token = {"level": int(level), "id": anchor, "name": escape(text_of(inner)), "children": []}
         if token["level"] == 3 and tokens:
             tokens[-1]["children"].append(token)
         else:

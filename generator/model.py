@@ -47,6 +47,8 @@ class Item:
     criterion: Optional[Criterion]
     ancestors: tuple[str, ...]  # section id first, then group ids, outermost first
     checked: bool = False
+    details: tuple[tuple[str, str], ...] = ()  # a table row's other columns: (header, inline Markdown)
+    levels: Optional[tuple[str, ...]] = None  # level ids it is required at; None: required at every level
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,14 @@ class Role:
 
 
 @dataclass(frozen=True)
+class Level:
+    """A maturity level a table checklist marks items for, e.g. `level-b` ("Level B")."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
 class Checklist:
     """A parsed checklist: its structure, roles, and every node by id."""
 
@@ -92,6 +102,7 @@ class Checklist:
     sections: tuple[Section, ...]
     roles: tuple[Role, ...]
     sha256: str
+    levels: tuple[Level, ...] = ()
     items: tuple[Item, ...] = field(init=False)
     nodes: dict = field(init=False, compare=False, repr=False)
     conditional_ids: frozenset = field(init=False, compare=False, repr=False)
@@ -153,6 +164,7 @@ class Entry:
     expires: Optional[dt.date] = None
     value: Optional[float] = None
     value_text: Optional[str] = None  # the value as written, e.g. "2400 ms"
+    carried_from: Optional[str] = None  # the release `new --from` copied this entry from, until someone confirms it
 
 
 @dataclass(frozen=True)
@@ -190,6 +202,7 @@ class Release:
     sha256: str
     location: Location
     product: str = ""  # the folder under results/, "" for results/ itself; `name` is then "<product>/<release>"
+    level: Optional[str] = None  # the level id it is held to; only items required at that level count
 
     @property
     def version(self) -> str:
@@ -275,6 +288,7 @@ class ItemResult:
     entry: Optional[Entry]  # the most specific entry that applies, if any
     own: Optional[Entry]  # the entry naming this item itself, if any (carries value, evidence...)
     expired: bool = False  # a waiver whose expiry is before the evaluation date
+    exempt: bool = False  # not required at the level the release is held to: n/a, whatever was recorded
 
     @property
     def measured(self) -> Optional[str]:

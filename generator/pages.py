@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Optional, Union
 
 from generator import __version__
-from generator.analyse import DIFF_SECTIONS, Diff, diffs, signers
+from generator.analyse import (DIFF_SECTIONS, STRIP_RELEASES, Diff, carried, diffs, item_histories, most_failed,
+                               signers)
 from generator.audit import HISTORY_RULES, RULES, AuditContext, audit
 from generator.cache import key as cache_key
 from generator.charts import all_charts
-from generator.exports import (dumps, dumps_compact, findings_json, item_rows, release_csv, release_json, releases_csv,
-                               releases_json)
+from generator.exports import (dumps, dumps_compact, findings_json, item_rows, release_csv, release_json,
+                               release_script, releases_csv, releases_json)
 from generator.model import Checklist, Evaluation, Item, ItemResult
 from generator.provenance import Repository
+from generator.reasons import held_back, search_text, why
+from generator.render import TEMPLATES
 from generator.timeline import Timelines
 
 
@@ -180,46 +185,6 @@ def _rows(nodes, results: dict[str, ItemResult], depth: int = 0) -> list[Row]:
     return rows
 
 
-WHY = (
-    ("failed", "Failed items", "make the verdict NO"),
-    ("pending", "Pending items", "make the verdict NO"),
-    ("expired", "Expired waivers", "make the verdict NO"),
-    ("waived", "Waived items", "need review"),
-    ("unsigned", "Missing sign-offs", "need review: every role must sign"),
-)
-WHY_LISTED = 12  # beyond this, a kind is summarised per section; the items table below lists every item
-
-
-@dataclass(frozen=True)
-class Why:
-    """One kind of reason a release is not YES, with the items (or per-section counts) behind it."""
-
-    kind: str
-    label: str
-    effect: str
-    reasons: tuple
-    by_section: tuple  # (section, count) when there are too many reasons to list
-
-
-def why(e: Evaluation) -> list[Why]:
-    """The reasons for a release's verdict, grouped by kind, short enough to read at a glance."""
-    out = []
-    sections = {s.id: s for s in e.checklist.sections}
-    for kind, label, effect in WHY:
-        reasons = tuple(r for r in e.reasons if r.kind == kind)
-        if not reasons:
-            continue
-        by_section: tuple = ()
-        if len(reasons) > WHY_LISTED and kind != "unsigned":
-            counts: dict[str, int] = {}
-            for r in reasons:
-                section = e.checklist.nodes[r.target].ancestors[0]
-                counts[section] = counts.get(section, 0) + 1
-            by_section = tuple((sections[k], n) for k, n in counts.items())
-        out.append(Why(kind, label, effect, reasons, by_section))
-    return out
-
-
 def _findings_by_release(site: SiteData) -> dict[Optional[str], list]:
     out: dict[Optional[str], list] = {}
     for f in site.findings:
@@ -235,7 +200,7 @@ def _release_page_inputs(site: SiteData, e: Evaluation, findings: list) -> dict:
     # new commit does not change (and re-render) every release page.
     repo = dataclasses.replace(site.repository, head=None, head_date=None)
     return dict(diff=site.diffs.get(e.release.name, Diff(None, ())), history=site.histories.get(e.release.name),
-                repo=repo, findings=findings, unchecked_rules=HISTORY_RULES,
+                repo=repo, findings=findings, repo_url=site.config.get("repo_url"), unchecked_rules=HISTORY_RULES,
                 checklist_is_current=current is not None and current.sha256 == e.checklist.sha256)
 
 
@@ -248,13 +213,23 @@ def release_key(site: SiteData, e: Evaluation, *extra) -> str:
                      sorted(site.config.items()), *extra)
 
 
+FILTERS = (("all", "all"), ("failed", "failed"), ("pending", "pending"), ("waived", "waived"), ("na", "n/a"),
+           ("done", "done"))  # the item table's status filter: (css token, label)
+
+
 def _release_context(site: SiteData, e: Evaluation, inputs: dict) -> dict:
     results = {r.item.id: r for r in e.results}
     sections = [(s, counts, _rows(s.children, results)) for (s, counts) in e.section_counts]
     criteria = [results[i.id] for i in e.checklist.criteria]
     path = release_path(e.release.name)
-    return dict(inputs, e=e, sections=sections, why=why(e), criteria=criteria, diff_sections=DIFF_SECTIONS,
-                base=_base(path))
+    # Entries for a section or group: shown once where the section or group starts, not on each of its rows.
+    node_entries = {x.target: x for x in e.release.entries if not isinstance(e.checklist.nodes.get(x.target), Item)}
+    c = e.counts
+    filters = [(token, label, {"all": c.total, "failed": c.failed, "pending": c.pending, "waived": c.waived,
+                               "na": c.na, "done": c.done}[token]) for token, label in FILTERS]
+    return dict(inputs, e=e, sections=sections, why=why(e), held=held_back(e), criteria=criteria,
+                diff_sections=DIFF_SECTIONS, base=_base(path), node_entries=node_entries, filters=filters,
+                carried=carried(e), search=search_text(e))
 
 
 def release_pages(site: SiteData) -> Iterable[Output]:
@@ -278,8 +253,30 @@ def signoffs_page(site: SiteData) -> Iterable[Output]:
 def checklist_pages(site: SiteData) -> Iterable[Output]:
     for c in site.checklists.values():
         rows = [(s, _rows(s.children, {i.id: None for i in c.items})) for s in c.sections]
+        histories = item_histories(site.evaluations, c.name)
+        top = most_failed({i.id: histories[i.id] for i in c.items if i.id in histories})
+        releases = sum(1 for e in site.evaluations if e.checklist.name == c.name)
         yield _page(f"checklists/{c.name}/index.md", "checklist.md.j2", site, c=c, sections=rows,
-                    revisions=site.revisions.get(c.name, []), repo=site.repository)
+                    revisions=site.revisions.get(c.name, []), repo=site.repository, histories=histories,
+                    most_failed=top, hot={h.item for h in top}, releases=releases, strip=STRIP_RELEASES)
+
+
+def _compare_pair(site: SiteData) -> tuple[Optional[str], Optional[str]]:
+    """The pair the compare page opens with: the latest release against the one before it of its product
+    and checklist (or the release before it, whatever it is)."""
+    latest = site.latest
+    if latest is None:
+        return None, None
+    same = [e for e in site.evaluations[:-1]
+            if (e.release.product, e.checklist.name) == (latest.release.product, latest.checklist.name)]
+    before = same[-1] if same else (site.evaluations[-2] if len(site.evaluations) > 1 else latest)
+    return before.release.name, latest.release.name
+
+
+def compare_page(site: SiteData) -> Iterable[Output]:
+    a, b = _compare_pair(site)
+    yield _page("compare/index.md", "compare.md.j2", site, evaluations=site.newest_first, a=a, b=b,
+                diff_sections=DIFF_SECTIONS)
 
 
 def audit_page(site: SiteData) -> Iterable[Output]:
@@ -288,8 +285,25 @@ def audit_page(site: SiteData) -> Iterable[Output]:
     for f in site.findings:
         by_release.setdefault(f.release, []).append(f)
     yield _page("audit/index.md", "audit.md.j2", site, findings=site.findings, rules=rules, by_release=by_release,
-                history_rules=HISTORY_RULES, tombstones=site.tombstones,
+                repo_url=site.config.get("repo_url"), history_rules=HISTORY_RULES, tombstones=site.tombstones,
                 pages={e.release.name for e in site.evaluations})
+
+
+RULE_DOCS = TEMPLATES / "audit-rules.md"
+_RULE_BLOCK = re.compile(r"^<!-- rule: ([a-z0-9-]+) \| (error|warning) -->\n(.*?)(?=^<!-- rule: |\Z)", re.M | re.S)
+
+
+def rule_docs() -> dict[str, tuple[str, str]]:
+    """Rule id -> (severity, Markdown) from templates/audit-rules.md: what each audit rule checks."""
+    return {m.group(1): (m.group(2), m.group(3).strip()) for m in _RULE_BLOCK.finditer(RULE_DOCS.read_text("utf-8"))}
+
+
+def audit_rules_page(site: SiteData) -> Iterable[Output]:
+    docs = rule_docs()
+    counts = collections.Counter(f.rule for f in site.findings)
+    rules = [(rule, *docs.get(rule, ("", "Not described yet."))) for rule in
+             (r.__name__.replace("_", "-") for r in RULES)]
+    yield _page("audit/rules/index.md", "audit_rules.md.j2", site, rules=rules, counts=counts)
 
 
 def data_exports(site: SiteData) -> Iterable[Output]:
@@ -304,6 +318,8 @@ def data_exports(site: SiteData) -> Iterable[Output]:
                      dumps_compact(release_json(e, items())), key=key, static=True)
         yield Output(f"data/releases/{e.release.name}.csv", make=lambda e=e, items=items: release_csv(e, items()),
                      key=key, static=True)
+        yield Output(f"data/releases/{e.release.name}.js", make=functools.partial(release_script, e),
+                     key=release_key(site, e, "script"), static=True)
 
 
 class _Once:
@@ -345,7 +361,9 @@ PAGES: list[Callable[[SiteData], Iterable[Output]]] = [
     trends_page,
     signoffs_page,
     checklist_pages,
+    compare_page,
     audit_page,
+    audit_rules_page,
     data_exports,
     badges,
 ]
@@ -367,5 +385,6 @@ def nav(site: SiteData) -> list:
         items.append({"Checklist": next(iter(checklists[0].values()))})
     else:
         items.append({"Checklists": checklists})
+    items.append({"Compare": "compare/index.md"})
     items.append({"Audit": "audit/index.md"})
     return items

@@ -3,7 +3,8 @@
 Workers are forked, so they start with the parent's checklists and tasks in memory and receive only an
 index; only results travel back. Where fork is unavailable (Windows, macOS's default), with one core, with
 few items, or with READINESS_JOBS=1, the map runs in this process. The output never depends on the
-number of workers: results come back in input order.
+number of workers: results come back in input order. A worker that dies (killed, or out of memory) ends
+the map with WorkerLost, never a hang or a traceback.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Sequence, TypeVar
 
 T = TypeVar("T")
@@ -18,6 +20,10 @@ R = TypeVar("R")
 
 MIN_ITEMS = 48  # below this, starting workers costs more than it saves
 _WORK: tuple = ()  # (function, items) of the running map, inherited by the forked workers
+
+
+class WorkerLost(Exception):
+    """A worker process ended before it returned its results (killed by a signal, or out of memory)."""
 
 
 def job_count() -> int:
@@ -47,5 +53,7 @@ def parallel_map(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             return list(pool.map(_run, range(len(items)), chunksize=max(1, len(items) // (jobs * 8))))
+    except BrokenProcessPool:
+        raise WorkerLost() from None
     finally:
         _WORK = ()

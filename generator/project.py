@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,17 +13,18 @@ from typing import Optional
 
 from generator.cache import Cache
 from generator.cache import key as cache_key
+from generator.cachecodec import LOADED
 from generator.checklist import load_checklist
 from generator.errors import InputError, Location, Problem, Problems, display_path
-from generator.ids import release_name_problem
 from generator.merge import evaluate, release_order
 from generator.model import Checklist, Evaluation, Release
-from generator.parallel import parallel_map
+from generator.parallel import WorkerLost, parallel_map
 from generator.history import GitHistory
 from generator.provenance import Repository
-from generator.results import YamlReader, YamlScalar, YamlSeq, parse_yaml, read_results_bytes
+from generator.results import YamlReader, YamlScalar, YamlSeq, parse_yaml
 from generator.timeline import ReleaseHistory, TimelineBuilder, Timelines, build_timelines, future_dates, latest_date
-from generator.source import MAX_INPUT_BYTES
+from generator.discover import checklist_sources, is_results_file, result_folders
+from generator.source import MAX_INPUT_BYTES, read_input, read_regular
 
 CONFIG_FILE = "readiness.yml"
 CONFIG_KEYS = ("site_name", "site_description", "site_url", "repo_url", "copyright", "audit")
@@ -81,10 +83,12 @@ def load_config(root: Path, problems: Problems) -> dict:
     """readiness.yml: optional site settings; unknown keys and markup characters are errors."""
     config = {"site_name": DEFAULT_SITE_NAME}
     path = root / CONFIG_FILE
-    if not path.exists():
+    if not os.path.lexists(path):  # a link, even a dangling one, is refused rather than ignored
         return config
-    read = read_results_bytes(path, CONFIG_FILE, problems)
-    if read is None:
+    try:
+        read = read_input(path, CONFIG_FILE, "settings")
+    except InputError as exc:
+        problems.extend(exc.problems)
         return config
     node = parse_yaml(read[0], CONFIG_FILE, problems)
     if node is None:
@@ -138,9 +142,9 @@ def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
 
     checklists: dict[str, Checklist] = {}
     broken: set[str] = set()
-    checklist_dir = root / "checklists"
-    sources = sorted(checklist_dir.glob("*.md")) if checklist_dir.is_dir() else []
-    if not sources:
+    refused = len(problems.errors)
+    sources = checklist_sources(root, problems, broken)
+    if not sources and len(problems.errors) == refused:
         problems.error(Location("checklists/"), "no checklist found; add one such as checklists/production.md")
     for path in sources:
         shown = display_path(path, root)
@@ -158,19 +162,19 @@ def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
     for message in history.problems:
         problems.warning(Location(".git"), message)
     releases: list[Release] = []
-    folders = _result_folders(root, problems)
+    folders = result_folders(root, problems)
     versions: dict[str, Checklist] = {}
     # File checks first, in order; then the files are loaded (in parallel when there are many); then
     # everything is put together in the same order, so problems and pages do not depend on the workers.
     slots: list = []  # per file: a list of problems found before loading, or a _ResultsFile to load
-    for product, folder in folders:
-        entries = sorted(folder.iterdir())
+    for product, folder, entries in folders:
         by_folded: dict[str, str] = {}
-        stems = {p.stem.casefold(): display_path(p, root) for p in entries if p.suffix == ".yaml"}
-        for path in entries:
-            shown = display_path(path, root)
+        where = display_path(folder, root)
+        stems = {p.stem.casefold(): f"{where}/{p.name}" for p, _ in entries if p.suffix == ".yaml"}
+        for path, st in entries:
+            shown = f"{where}/{path.name}"  # not display_path: that would follow a link to where it points
             local = Problems()
-            if not _is_results_file(path, shown, root, product, local):
+            if not is_results_file(path, st, shown, product, local):
                 slots.append(local.items)
                 continue
             folded = path.stem.casefold()
@@ -234,10 +238,8 @@ class _ResultsFile:
     def cache_entry(self) -> Optional[str]:
         """The file's cache key (its bytes, path and checklists), or None when it cannot be read as one."""
         try:
-            data = self.path.read_bytes() if self.path.stat().st_size <= MAX_INPUT_BYTES else None
-        except OSError:
-            return None
-        if data is None:
+            data = read_regular(self.path, self.shown, MAX_INPUT_BYTES, "")
+        except InputError:  # loading it reports why
             return None
         checklists = tuple((name, self.view[name].sha256) for name in self.view)
         return cache_key("release", self.shown, self.product, hashlib.sha256(data).hexdigest(), checklists,
@@ -257,56 +259,23 @@ def _load_releases(files: list[_ResultsFile], cache: Optional[Cache]) -> list[tu
     done: list = [None] * len(files)
     entries: list[Optional[str]] = [None] * len(files)
     todo = []
+    use = cache is not None and cache.usable
     for i, f in enumerate(files):
-        entries[i] = f.cache_entry() if cache is not None else None
-        hit = cache.get(entries[i]) if entries[i] else None
+        entries[i] = f.cache_entry() if use else None
+        hit = cache.get(entries[i], LOADED) if entries[i] else None
         if hit is not None:
             done[i] = (hit[0], list(hit[1]))
         else:
             todo.append(i)
-    for i, result in zip(todo, parallel_map(_ResultsFile.load, [files[i] for i in todo])):
+    try:
+        results = parallel_map(_ResultsFile.load, [files[i] for i in todo])
+    except WorkerLost:
+        raise InputError([Problem(Location("results/"), "a process loading results files ended abruptly (killed, "
+                                  "or out of memory); build again, or with READINESS_JOBS=1 to load them in one "
+                                  "process")]) from None
+    for i, result in zip(todo, results):
         done[i] = result
         release, found = result
         if entries[i] and release is not None and not any(p.is_error for p in found):
-            cache.put(entries[i], (release, tuple(found)))
+            cache.put(entries[i], (release, tuple(found)), LOADED)
     return done
-
-
-def _result_folders(root: Path, problems: Problems) -> list[tuple[str, Path]]:
-    """`results/` itself (product "") and one folder per product, `results/<product>/`."""
-    results_dir = root / "results"
-    if not results_dir.is_dir():
-        return []
-    folders = [("", results_dir)]
-    for path in sorted(results_dir.iterdir()):
-        if not path.is_dir() or path.name.startswith("."):
-            continue
-        bad = release_name_problem(path.name)
-        if bad:
-            problems.error(Location(display_path(path, root)),
-                           f"product folder: {bad.replace('release name', 'name')}; rename the folder")
-            continue
-        folders.append((path.name, path))
-    return folders
-
-
-def _is_results_file(path: Path, shown: str, root: Path, product: str, problems: Problems) -> bool:
-    """Whether to read a file of a results folder; stray YAML spellings are errors, not silently skipped."""
-    suffix = path.suffix.lower()
-    if path.name.startswith("."):
-        if suffix in (".yaml", ".yml"):
-            problems.warning(Location(shown), "hidden file is not read; rename it if it holds a release")
-        return False
-    if path.is_dir():
-        if product:  # results/<product>/<folder>: one level of products only
-            problems.warning(Location(shown), "folders inside a product folder are not read")
-        return False
-    if suffix in (".yaml", ".yml") and path.suffix != ".yaml":
-        target = path.with_suffix(".yaml")
-        if target.exists():
-            problems.error(Location(shown), f"results files end in .yaml, and {display_path(target, root)} "
-                           "already exists; merge the two and delete this one")
-        else:
-            problems.error(Location(shown), f"results files end in .yaml; rename it to {target.name}")
-        return False
-    return suffix == ".yaml"

@@ -12,6 +12,9 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from generator.secrets import secret_free
+from generator.text import displayed
+
 TEMPLATES = Path(__file__).parent / "templates"
 URL_SCHEMES = {"http", "https", "mailto"}
 # Characters Python-Markdown gives meaning to; escaping them keeps user text literal in Markdown context.
@@ -39,7 +42,7 @@ def markdown_block(text: str | None) -> Markup:
     """User Markdown (notes) as sanitised HTML: CommonMark without raw HTML, then nh3 with http/https/mailto only."""
     if not text:
         return Markup("")
-    return Markup(_clean(_markdown().render(text)).strip())
+    return Markup(_clean(_markdown().render(displayed(text))).strip())
 
 
 @functools.lru_cache(maxsize=16384)
@@ -47,12 +50,12 @@ def markdown_inline(text: str | None) -> Markup:
     """One line of user Markdown (item text) as sanitised inline HTML; cached: item texts repeat on every release."""
     if not text:
         return Markup("")
-    return Markup(_clean(_markdown().renderInline(text)).strip())
+    return Markup(_clean(_markdown().renderInline(displayed(text))).strip())
 
 
 def markdown_text(text: str) -> Markup:
     """Plain text made literal for a Markdown context such as a heading: escaped for Markdown, then for HTML."""
-    escaped = _MD_SPECIAL.sub(r"\\\1", html.escape(" ".join(str(text).split()), quote=False))
+    escaped = _MD_SPECIAL.sub(r"\\\1", html.escape(" ".join(displayed(str(text)).split()), quote=False))
     return Markup(escaped)
 
 
@@ -74,6 +77,12 @@ def _with_stash(text: str, blocks: list) -> str:
     return f"{text.rstrip()}\n\n{STASH}\n{held}"
 
 
+def wbr(text: str) -> Markup:
+    """An id or path that may wrap only after a `/` (a hyphen already allows a break after it), never inside a
+    word: escaped, with <wbr> after each slash."""
+    return Markup(html.escape(displayed(str(text)), quote=False).replace("/", "/<wbr>"))
+
+
 def percent(value: float) -> str:
     """A progress percentage as displayed: one decimal."""
     return f"{value:.1f} %"
@@ -82,6 +91,14 @@ def percent(value: float) -> str:
 def css_token(text: str) -> str:
     """A value usable in a class name: `NEEDS REVIEW` -> `needs-review`, `n/a` -> `na`."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower().replace("n/a", "na")).strip("-")
+
+
+def _finalize(value):
+    """Every value a template prints: plain text without direction controls (text.displayed), before it is
+    escaped. Markup is left alone: it was made from text that went through the filters above."""
+    if type(value) is str and not value.isascii():
+        return displayed(value)
+    return value
 
 
 @functools.lru_cache(maxsize=1)
@@ -96,6 +113,8 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_finalize,
+        extensions=["jinja2.ext.do"],  # `{% do list.append(x) %}`: small lists built where they are shown
     )
     env.filters.update(
         md_block=markdown_block,
@@ -103,10 +122,12 @@ def environment() -> jinja2.Environment:
         md_text=markdown_text,
         stash=stash,
         percent=percent,
+        wbr=wbr,
         css=css_token,
         escape_attr=html.escape,
         status_badge=status_badge,
         item_row_start=item_row_start,
+        secret_free=secret_free,
     )
     return env
 

@@ -6,6 +6,7 @@ import datetime as dt
 import difflib
 import functools
 import hashlib
+import math
 import re
 import zoneinfo
 from dataclasses import dataclass, field
@@ -19,11 +20,12 @@ from generator.errors import InputError, Location, Problems
 from generator.ids import release_name_problem
 from generator.secrets import find_secret
 from generator.source import MAX_INPUT_BYTES, read_input
+from generator.text import NAME_FIELDS, text_problem
 from generator.model import STATUSES, Checklist, Criterion, Entry, Item, Launch, Release, Signoff
 
 MAX_RESULTS_BYTES = MAX_INPUT_BYTES
-TOP_KEYS = ("release", "checklist", "items", "signoffs", "launch")
-ENTRY_KEYS = ("status", "by", "date", "evidence", "note", "reason", "approved_by", "expires", "value")
+TOP_KEYS = ("release", "checklist", "level", "items", "signoffs", "launch")
+ENTRY_KEYS = ("status", "by", "date", "evidence", "note", "reason", "approved_by", "expires", "value", "carried_from")
 SIGNOFF_KEYS = ("name", "date")
 LAUNCH_KEYS = ("date", "time", "timezone", "deployed_by", "notes")
 STATUS_SYNONYMS = {
@@ -38,6 +40,12 @@ UNIT_FACTORS = {
     "second": ("time", 1.0), "seconds": ("time", 1.0), "min": ("time", 60.0), "minutes": ("time", 60.0),
     "%": ("ratio", 1.0), "kb": ("size", 1e3), "mb": ("size", 1e6), "gb": ("size", 1e9),
 }
+# Measured values are finite, not negative (no threshold is: a time, a size or a percentage below zero is a
+# typo or a forgery that would "meet" every `<` threshold) and at most MAX_VALUE in the criterion's unit,
+# far above any real measurement, so exports, charts and comparisons only ever see ordinary numbers.
+MAX_VALUE = 10 ** 12
+MAX_NUMBER_CHARS = 32  # a measurement needs far fewer digits; longer ones are refused before they are read
+_DIMENSION = {"time": "duration", "size": "size", "ratio": "percentage"}
 _VALUE = re.compile(r"\s*(?P<num>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(?P<unit>[A-Za-z%]*)\s*\Z")
 _TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?\Z")
 _YAML11_BOOL = re.compile(r"(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)\Z")
@@ -269,6 +277,11 @@ class _Reader:
     def error(self, loc: Location, key: str, message: str) -> None:
         self.problems.error(loc, f"{key}: {message}" if key else message)
 
+    @property
+    def quiet(self) -> bool:
+        """Past the problems shown for this file: further ones are counted, not given costly hints."""
+        return self.problems.full(self.path)
+
     def mapping(self, node: _Node, key: str, allowed: tuple[str, ...]) -> dict[str, tuple[_Scalar, _Node]]:
         """A mapping's pairs by key; duplicate and unknown keys reported."""
         if not isinstance(node, _Map):
@@ -284,7 +297,7 @@ class _Reader:
                 self.error(k.loc, _join(key, name), f"duplicate key (first on line {first.line})")
                 continue
             if name not in allowed:
-                hint = did_you_mean(name, allowed)
+                hint = "" if self.quiet else did_you_mean(name, allowed)
                 if name == "<<":
                     self.error(k.loc, key, "YAML merge keys `<<` are not allowed; write the keys out")
                 else:
@@ -327,6 +340,10 @@ class _Reader:
             self.error(loc, key, f"looks like a secret ({kind}: {redacted}); remove it from the file, "
                        "rotate the credential, and link to where it is kept instead")
             return None
+        problem = text_problem(node.value, name=key.rsplit(".", 1)[-1] in NAME_FIELDS)
+        if problem:
+            self.error(node.loc, key, problem)
+            return None
         return node.value
 
     def date(self, node: _Node, key: str) -> Optional[dt.date]:
@@ -362,20 +379,34 @@ def _join(key: str, name: str) -> str:
 
 def parse_value(raw: str, criterion: Criterion) -> tuple[Optional[float], Optional[str]]:
     """A measured value in the criterion's unit, from "2400 ms" or "2.4"; or an error message."""
+    shown = _shown_number(raw)
     m = _VALUE.match(raw)
     if not m:
-        return None, f"`{raw}` is not a number; write e.g. `{_example(criterion)}`"
-    number = float(m.group("num"))
+        return None, f"`{shown}` is not a number; write e.g. `{_example(criterion)}`"
+    literal = m.group("num")
     unit = m.group("unit")
-    if not unit:
-        return number, None
-    given = UNIT_FACTORS.get(unit.lower())
+    given = UNIT_FACTORS.get(unit.lower()) if unit else None
     wanted = UNIT_FACTORS[criterion.unit.lower()]
-    if given is None:
+    if unit and given is None:
         return None, f"unknown unit `{unit}`; use {criterion.unit} or a unit of the same kind"
-    if given[0] != wanted[0]:
+    if given is not None and given[0] != wanted[0]:
         return None, f"unit `{unit}` cannot be compared with the threshold `{criterion.text}`"
-    return number * given[1] / wanted[1], None
+    if literal.startswith("-"):
+        return None, f"`{shown}` is negative; a measured {_DIMENSION[wanted[0]]} is 0 or more"
+    if len(literal) > MAX_NUMBER_CHARS:
+        return None, (f"`{shown}` has {len(literal):,} characters; a measured value needs at most "
+                      f"{MAX_NUMBER_CHARS}, e.g. `{_example(criterion)}`")
+    number = float(literal) * (given[1] / wanted[1] if given else 1.0)
+    if not math.isfinite(number) or number > MAX_VALUE:
+        limit = f"{MAX_VALUE:,}{'' if criterion.unit == '%' else ' '}{criterion.unit}"
+        return None, f"`{shown}` is out of range; a measured value is at most {limit}"
+    return number, None
+
+
+def _shown_number(raw: str) -> str:
+    """A value as quoted in a message: in full when short, else its start and its length."""
+    raw = raw.strip()
+    return raw if len(raw) <= 40 else f"{raw[:20]}…"
 
 
 def _example(c: Criterion) -> str:
@@ -442,11 +473,29 @@ def release_from_text(text: str, data: bytes, path: Path, shown: str, checklists
     entries = _read_items(r, top.get("items"), checklist) if checklist else ()
     signoffs = _read_signoffs(r, top.get("signoffs"), checklist) if checklist else ()
     launch = _read_launch(r, top["launch"][1]) if "launch" in top else None
+    level = _read_level(r, top["level"][1], checklist) if "level" in top and checklist else None
     if len(problems.errors) > start or name is None or checklist is None:
         return None
     key = f"{product}/{name}" if product else name
     return Release(key, shown, checklist.name, entries, signoffs, launch,
-                   hashlib.sha256(data).hexdigest(), Location(shown), product)
+                   hashlib.sha256(data).hexdigest(), Location(shown), product, level)
+
+
+def _read_level(r: _Reader, node, checklist: Checklist) -> Optional[str]:
+    """`level:` names one of the checklist's levels, by id or label; the release is held to it."""
+    name = r.text(node, "level")
+    if name is None:
+        return None
+    labels = {level.label.casefold(): level.id for level in checklist.levels}
+    if name in labels.values() or name.casefold() in labels:
+        return name if name in labels.values() else labels[name.casefold()]
+    if not checklist.levels:
+        r.error(node.loc, "level", f"checklist `{checklist.name}` marks no levels; remove `level:`")
+    else:
+        ids = [level.id for level in checklist.levels]
+        r.error(node.loc, "level", f"no level `{name}` in checklist `{checklist.name}`"
+                + (did_you_mean(name, ids) or f"; its levels are {', '.join(ids)}"))
+    return None
 
 
 def _pick_checklist(r: _Reader, pair, checklists: dict[str, Checklist], at: Location,
@@ -536,7 +585,8 @@ def _read_items(r: _Reader, pair, checklist: Checklist) -> tuple[Entry, ...]:
             continue
         seen[target] = k.loc
         if target not in checklist.nodes:
-            r.error(k.loc, key, f"unknown id in checklist `{checklist.name}`{_suggest_id(target, checklist)}")
+            hint = "" if r.quiet else _suggest_id(target, checklist)
+            r.error(k.loc, key, f"unknown id in checklist `{checklist.name}`{hint}")
             continue
         entry = _read_entry(r, target, v, k.loc, checklist)
         if entry is not None:
@@ -564,6 +614,8 @@ def _read_entry(r: _Reader, target: str, node: _Node, loc: Location, checklist: 
                 fields[name] = r.date(vnode, sub)
             elif name == "evidence":
                 fields[name] = r.url(vnode, sub)
+            elif name == "carried_from":
+                fields[name] = _carried_from(r, vnode, sub)
             elif name == "value":
                 if criterion is None:
                     r.error(vnode.loc, sub, "only threshold criteria take a value; "
@@ -577,6 +629,21 @@ def _read_entry(r: _Reader, target: str, node: _Node, loc: Location, checklist: 
     entry = Entry(target, loc, **fields)
     _check_entry(r, entry, key, checklist, criterion, node.loc)
     return entry
+
+
+def _carried_from(r: _Reader, node: _Node, key: str) -> Optional[str]:
+    """The release an entry was carried over from (`new --from`): a release name, `product/release` with products."""
+    name = r.text(node, key)
+    if name is None:
+        return None
+    parts = name.split("/")
+    bad = next((p for p in map(release_name_problem, parts) if p), None) if len(parts) <= 2 else \
+        f"release name `{name}` has more than one `/`"
+    if bad:
+        r.error(node.loc, key, f"{bad}; `carried_from` names the release the entry was carried over from, "
+                "e.g. `3.1.0`")
+        return None
+    return name
 
 
 def _read_value(r: _Reader, node: _Node, key: str, criterion: Criterion) -> tuple[Optional[float], Optional[str]]:

@@ -10,12 +10,14 @@ from typing import Optional
 import yaml
 
 from generator.checklist import load_checklist
+from generator.checklist_text import as_written
 from generator.errors import InputError, Location, Problem, Problems, UsageError, display_path
 from generator.ids import release_name_problem
 from generator.merge import evaluate
 from generator.model import Checklist, Evaluation, Item
 from generator.render import render
 from generator.results import load_release
+from generator.source import not_regular_message
 
 
 @dataclass(frozen=True)
@@ -50,21 +52,23 @@ def _flow(value: dict) -> str:
 
 
 def _carried(item: Item, previous: Optional[Evaluation]) -> str:
-    """The scaffold value for an item: pending, or what --from recorded for it."""
+    """The scaffold value for an item: pending, or what --from recorded for it, marked `carried_from` (the
+    marker stays until someone confirms the entry for this release: see docs/formats.md)."""
     if previous is None:
         return "pending"
     result = next(r for r in previous.results if r.item.id == item.id)
     entry, own = result.entry, result.own
+    mark = {"carried_from": previous.release.name}
     if item.criterion and own is not None and own.value is not None and result.status not in ("n/a", "waived"):
-        return _flow({"value": own.value_text if isinstance(own.value_text, str) else own.value})
+        return _flow({"value": own.value_text if isinstance(own.value_text, str) else own.value, **mark})
     if result.status == "n/a" and entry is not None and entry.reason:
-        return _flow({"status": "n/a", "reason": entry.reason})
+        return _flow({"status": "n/a", "reason": entry.reason, **mark})
     if result.status == "waived" and entry is not None:
         return _flow({"status": "waived", "reason": entry.reason, "approved_by": entry.approved_by,
-                      "expires": entry.expires})
-    if item.criterion and result.status in ("done", "failed"):
+                      "expires": entry.expires, **mark})
+    if result.status == "pending" or (item.criterion and result.status in ("done", "failed")):
         return "pending"
-    return result.status
+    return _flow({"status": result.status, **mark})
 
 
 def _split(name: str, what: str = "") -> tuple[str, str]:
@@ -124,13 +128,22 @@ def create_results(root: Path, release: str, checklist_name: Optional[str], from
     for section in c.sections:
         lines = []
         for item in c.items_under(section.id):
-            comment = item.plain + (f" (criterion {item.criterion.text}: give value)" if item.criterion else "")
+            # As written, with inline `<placeholders>` and code, so the comment reads like the checklist.
+            comment = as_written(item.text) + (f" (criterion {item.criterion.text}: give value)" if item.criterion
+                                               else "")
+            if item.levels is not None:
+                labels = [level.label for level in c.levels if level.id in item.levels]
+                comment += f" (required at {', '.join(labels)})" if labels else " (required at no level)"
             lines.append(Line(item.id, _carried(item, previous), comment))
         sections.append((section, lines))
     # Editors complete ids and flag mistakes from a saved schema (`readiness schema`), when there is one.
     saved = root / ".readiness" / f"{c.name}.schema.json"
     schema = os.path.relpath(saved, results_dir).replace(os.sep, "/") if saved.is_file() else None
-    text = render("new.yaml.j2", {"release": release, "c": c, "sections": sections, "schema": schema})
+    text = render("new.yaml.j2", {"release": release, "c": c, "sections": sections, "schema": schema,
+                                  "carried_from": previous.release.name if previous else None})
+    for folder in (root / "results", results_dir):  # a committed link would put the file outside the repository
+        if folder.is_symlink():
+            raise _exists(not_regular_message("a symbolic link"), folder.relative_to(root).as_posix())
     results_dir.mkdir(parents=True, exist_ok=True)
     try:
         with open(target, "x", encoding="utf-8") as fh:  # "x": never replace a file created meanwhile

@@ -20,7 +20,8 @@ from generator.checklist import load_checklist
 from generator.errors import InputError, Location, Problem, UsageError, display_path
 from generator.ids import RELEASE_NAME
 from generator.model import STATUSES, Checklist, Criterion, Group, Item, Section
-from generator.results import ENTRY_KEYS, LAUNCH_KEYS, SIGNOFF_KEYS, TOP_KEYS, UNIT_FACTORS, did_you_mean
+from generator.results import (ENTRY_KEYS, LAUNCH_KEYS, MAX_VALUE, SIGNOFF_KEYS, TOP_KEYS, UNIT_FACTORS,
+                               did_you_mean)
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 
@@ -34,6 +35,8 @@ DATE_PATTERN = (r"^\s*[0-9]{4}-" + _MONTH_DAY
 TIME_PATTERN = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"  # results._TIME
 TIMEZONE_PATTERN = "^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"  # results._valid_timezone, before the lookup
 EVIDENCE_PATTERN = r"^\s*[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+\S*\s*$"  # http(s), a host, no blanks inside
+_NAME = RELEASE_NAME.pattern.replace(r"\Z", "")
+CARRIED_PATTERN = f"^{_NAME}(/{_NAME})?$"  # results._carried_from: a release, or product/release
 TEXT_PATTERN = r"\S"  # not empty, not only blanks
 _NUMBER = r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?"  # results._VALUE's number
 
@@ -59,7 +62,8 @@ def value_pattern(criterion: Criterion) -> str:
     """A measured value as text: a number and, optionally, a unit of the threshold's kind ("2400 ms")."""
     kind = UNIT_FACTORS[criterion.unit.lower()][0]
     units = sorted((u for u, (k, _) in UNIT_FACTORS.items() if k == kind), key=lambda u: (-len(u), u))
-    return r"^\s*" + _NUMBER + r"\s*(" + "|".join(_any_case(u) for u in units) + r")?\s*$"
+    # No minus sign: a measured value is not negative (results.parse_value).
+    return r"^\s*" + _NUMBER.replace("[-+]?", "\\+?", 1) + r"\s*(" + "|".join(_any_case(u) for u in units) + r")?\s*$"
 
 
 def _example(c: Criterion) -> str:
@@ -88,6 +92,8 @@ def _definitions() -> dict:
         "evidence": {"type": "string", "pattern": EVIDENCE_PATTERN,
                      "patternErrorMessage": "Evidence must be an http:// or https:// link.",
                      "description": "An http:// or https:// link to the evidence (a CI run, a ticket, a report)."},
+        "carriedFrom": {"type": "string", "pattern": CARRIED_PATTERN,
+                        "patternErrorMessage": "A release name such as 3.1.0 (product/release with products)."},
         "waiverRule": {
             "if": {"properties": {"status": {"const": "waived"}}, "required": ["status"]},
             "then": {"required": ["reason", "approved_by", "expires"]},
@@ -119,9 +125,11 @@ def _entry_properties(criterion: Optional[Criterion] = None) -> dict:
         "reason": "Why: required for n/a (unless optional or \"(if ...)\") and for waived.",
         "approved_by": "Who approved the waiver (waived only).",
         "expires": "When the waiver expires (waived only); an expired waiver makes the verdict NO.",
+        "carried_from": "The release `readiness new --from` copied this entry from: not re-verified for this "
+                        "release. Remove the key once the entry is confirmed (with by, date and evidence).",
     }
     kinds = {"status": "status", "by": "text", "date": "date", "evidence": "evidence", "note": "markdown",
-             "reason": "text", "approved_by": "text", "expires": "date"}
+             "reason": "text", "approved_by": "text", "expires": "date", "carried_from": "carriedFrom"}
     props: dict = {}
     for key in ENTRY_KEYS:
         if key == "value":
@@ -130,7 +138,9 @@ def _entry_properties(criterion: Optional[Criterion] = None) -> dict:
                     "description": f"The measured value for `{criterion.text}`: a number in {criterion.unit}, "
                                    f"or text with a unit of the same kind (\"{_example(criterion)}\"). "
                                    "The status is computed from it.",
-                    "type": ["number", "string"],  # `pattern` applies to the text only
+                    "type": ["number", "string"],  # `pattern` applies to the text only, the range to numbers
+                    "minimum": 0,
+                    "maximum": MAX_VALUE,
                     "pattern": value_pattern(criterion),
                     "patternErrorMessage": f"Not a measured value: a number, or a number with a unit of the "
                                            f"threshold's kind, e.g. \"{_example(criterion)}\".",
@@ -283,6 +293,8 @@ def results_schema(checklist: Checklist, several: bool = False) -> dict:
         "checklist": {"enum": [checklist.name],
                       "description": f"The checklist these results are for (checklists/{checklist.name}.md)"
                                      + ("." if several else "; may be omitted, the repository has one.")},
+        "level": {"enum": [level.id for level in checklist.levels],
+                  "description": "The level the release is held to: only items required at it count."},
         "items": {"type": ["object", "null"], "additionalProperties": False, "properties": items,
                   "description": "Item, group or section id -> a status or {status, by, date, evidence, note, "
                                  "...}. Everything not listed is pending."},
@@ -291,7 +303,9 @@ def results_schema(checklist: Checklist, several: bool = False) -> dict:
         "launch": {"type": ["object", "null"], "additionalProperties": False, "properties": launch_props,
                    "description": "When and by whom the release went out."},
     }
-    assert tuple(properties) == TOP_KEYS
+    if not checklist.levels:
+        del properties["level"]  # a checklist without levels takes no `level:`
+    assert tuple(properties) == tuple(k for k in TOP_KEYS if k in properties)
     return {
         "$schema": DRAFT,
         "title": f"readiness results for checklist {checklist.name}",

@@ -1,9 +1,16 @@
-"""Secret detection for text fields, with detect-secrets' maintained detectors (keys, tokens, passwords)."""
+"""Secret detection for text fields and checklists, with detect-secrets' maintained detectors (keys, tokens,
+passwords). Text is scanned as a reader would copy it: invisible characters dropped and compatibility
+forms folded (NFKC), so a key split by a zero-width space or written in full-width letters is still found.
+"""
 
 from __future__ import annotations
 
 import functools
+import unicodedata
 from typing import Optional
+
+from generator.errors import Location, Problems
+from generator.text import visible
 
 # Public IP addresses are not credentials; notes often name a server.
 _SKIPPED = {"IPPublicDetector"}
@@ -98,6 +105,8 @@ def find_secret(text: str, gated: bool = True) -> Optional[tuple[str, str, int]]
     """(kind, redacted value, line offset in the text) of the first secret, or None; cached, as values repeat.
 
     `gated=False` runs every detector on every line (the reference the gated scan is tested against)."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", visible(text))
     for offset, line in enumerate(text.splitlines() or [text]):
         found = _scan_line(line, offset, gated)
         if found is not None:
@@ -130,3 +139,30 @@ def redact(value: str) -> str:
     if len(value) <= 8:
         return "****"
     return f"{value[:4]}…{'*' * 4}"
+
+
+ADVICE = "remove it from the file, rotate the credential, and link to where it is kept instead"
+
+
+def scan_checklist(text: str, path: str, problems: Problems) -> None:
+    """Every line of a checklist that holds a secret, as an error: checklist text is published on every page
+    that shows its items, in the exports and in the search index."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        found = find_secret(line)
+        if found is None:
+            continue
+        kind, redacted, _offset = found
+        # The column of the secret in the line as written, where it can be found (not when characters
+        # inside it were dropped or folded for the scan).
+        start = line.find(redacted[:4]) if not redacted.startswith("*") else -1
+        problems.error(Location(path, number, start + 1 if start >= 0 else 1),
+                       f"looks like a secret ({kind}: {redacted}); {ADVICE}")
+
+
+def secret_free(text: str) -> str:
+    """Text from git (a commit subject) as a page may show it: history cannot be rewritten to take a pasted
+    key out, so a text that holds one is replaced by a note naming the kind and the redacted value."""
+    found = find_secret(text) if text else None
+    if found is None:
+        return text
+    return f"(not shown: looks like a secret ({found[0]}: {found[1]}))"

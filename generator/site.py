@@ -6,14 +6,12 @@ An existing site is replaced only after a build succeeded, so a failed build lea
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging
 import os
 import shutil
 import stat
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
@@ -21,19 +19,18 @@ from typing import Callable, Iterable, Iterator, Optional
 import yaml
 
 from generator import hookstate
+from generator.builddir import MARKER, build_folder, check_site_dir, publish, remove_stale, write_failure
 from generator.cache import Cache, _Writer, encode
 from generator.cache import key as cache_key
 from generator.errors import InputError, Location, Problem
 from generator.pages import PRERENDERED, Output, SiteData, nav, site_outputs
-from generator.project import CONFIG_FILE
 from generator.render import render
+from generator.verify import MANIFEST, manifest
 
 ASSETS = Path(__file__).parent / "assets"
 OVERRIDES = Path(__file__).parent / "overrides"  # theme partials readiness changes (accessibility)
 HOOKS = Path(__file__).parent / "mkdocs_hooks.py"
 SHIM = "assets/javascripts/iframe-worker/shim.js"
-MARKER = ".readiness-site"  # marks a directory as a site readiness built, so it may be replaced
-MANIFEST = "manifest.json"
 
 
 def mkdocs_config(site: SiteData, docs_dir: Path, site_dir: Path) -> dict:
@@ -236,10 +233,12 @@ def write_docs(site: SiteData, docs_dir: Path, cache: Optional[Cache] = None, st
     learns which release pages the hooks may take from the cache, and where the previous site is."""
     count = 0
     made: set[Path] = set()
+    claimed: tuple[set, set] = (set(), set())
     previous = state.previous if state is not None and static_dir is not None else None
 
     for out, text in render_outputs(site_outputs(site), cache, store, state, previous.later if previous else None):
         count += 1
+        _claim(out.path, *claimed)
         if text is None or (state is not None and out.path in state.page_keys):
             continue  # linked from the previous site later, or a release page the hooks are given
         target = (static_dir if out.static and static_dir is not None else docs_dir) / out.path
@@ -281,16 +280,31 @@ def _mkdocs_logging() -> Iterator[_Collect]:
         logger.propagate = old_propagate
 
 
-def _move_into(src: Path, dest: Path) -> None:
+def _claim(path: str, files: set, folders: set) -> None:
+    """Take a path of the site for one output; two outputs at one path, or a file where another output needs
+    a folder, fail the build naming the path (the name rules keep this from happening; this keeps it so)."""
+    built = path[:-3] + ".html" if path.endswith(".md") else path  # where MkDocs puts a page
+    for taken in dict.fromkeys((path, built)):  # in the docs, then as built
+        parents = {taken.rsplit("/", n)[0] for n in range(1, taken.count("/") + 1)}
+        if taken in files or taken in folders or parents & files:
+            raise InputError([Problem(Location(taken), "two outputs of the build have this path (or one needs it "
+                                      "as a folder); rename the release, product or checklist it is for")])
+        files.add(taken)
+        folders.update(parents)
+
+
+def _move_into(src: Path, dest: Path, top: Optional[Path] = None) -> None:
     """Move a tree into another by renaming: whole folders where `dest` has none, else file by file."""
     if not src.is_dir():
         return
+    top = top or dest
     for path in sorted(src.iterdir()):
         target = dest / path.name
         if path.is_dir() and target.is_dir():
-            _move_into(path, target)
-        elif target.exists():
-            raise InputError([Problem(Location(str(target)), "two outputs of the build have the same path")])
+            _move_into(path, target, top)
+        elif os.path.lexists(target):
+            raise InputError([Problem(Location(target.relative_to(top).as_posix()),
+                                      "two outputs of the build have this path")])
         else:
             path.rename(target)
 
@@ -311,61 +325,20 @@ def run_mkdocs(config_file: Path) -> None:
     from mkdocs.config import load_config
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    work = str(config_file.parent) + os.sep
+
+    def failed(messages: list[str]) -> InputError:
+        # Paths in the build folder mean nothing to the reader (and it is gone): they are shown from inside it.
+        return InputError([Problem(Location("mkdocs"), f"mkdocs build failed: {m.replace(work, '')}") for m in messages])
+
     with _mkdocs_logging() as collected:
         try:
             cfg = load_config(config_file=str(config_file), strict=True)
             build(cfg)
         except (exceptions.MkDocsException, exceptions.Abort) as exc:
-            messages = collected.messages or [str(exc)]
-            raise InputError([Problem(Location("mkdocs"), f"mkdocs build failed: {m}") for m in messages])
+            raise failed(collected.messages or [str(exc)])
     if collected.messages:
-        raise InputError([Problem(Location("mkdocs"), f"mkdocs build failed: {m}") for m in collected.messages])
-
-
-def check_site_dir(site_dir: Path, root: Path) -> None:
-    """Refuse a site directory that would replace inputs or a folder readiness did not build."""
-    resolved, root_r = site_dir.resolve(), root.resolve()
-    protected = [root_r, root_r / "results", root_r / "checklists"]
-    if any(resolved == p or p.is_relative_to(resolved) for p in protected) or resolved == Path(resolved.anchor):
-        raise InputError([Problem(Location(str(site_dir)), "refusing to build into this directory: it holds the "
-                                  "inputs; choose another with -d")])
-    if resolved.exists():
-        if not resolved.is_dir():
-            raise InputError([Problem(Location(str(site_dir)), "exists and is not a directory; choose another with -d")])
-        if any(resolved.iterdir()) and not (resolved / MARKER).exists():
-            raise InputError([Problem(Location(str(site_dir)), "exists and was not built by readiness; "
-                                      "remove it or choose another directory with -d")])
-
-
-def input_files(root: Path) -> list[Path]:
-    """The files a site is built from: settings, checklists and results."""
-    files = [root / CONFIG_FILE] if (root / CONFIG_FILE).is_file() else []
-    files += sorted((root / "checklists").glob("*.md")) if (root / "checklists").is_dir() else []
-    files += sorted((root / "results").glob("*.yaml")) if (root / "results").is_dir() else []
-    return files
-
-
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def manifest(site: SiteData, root: Path, out: Path, build_epoch: Optional[int],
-             known: Optional[dict[str, str]] = None) -> dict:
-    """Hashes of every input and every output file, the generator version and the commit built from
-    (`known`: hashes already checked of files linked from the previous site, not read again)."""
-    known = known or {}
-    outputs = {}
-    for p in sorted(out.rglob("*")):
-        if p.is_file() and p.name != MANIFEST:
-            path = p.relative_to(out).as_posix()
-            outputs[path] = known.get(path) or sha256_file(p)
-    return {
-        "generator": f"readiness {site.version}",
-        "git_commit": site.repository.head,
-        "build_date": dt.datetime.fromtimestamp(build_epoch, dt.timezone.utc).isoformat() if build_epoch else None,
-        "inputs": {p.relative_to(root).as_posix(): sha256_file(p) for p in input_files(root)},
-        "outputs": outputs,
-    }
+        raise failed(collected.messages)
 
 
 def build_epoch(site: SiteData) -> Optional[int]:
@@ -398,45 +371,53 @@ def build_site(site: SiteData, site_dir: Path, root: Path,
     """Generate, build with mkdocs into a temporary directory beside `site_dir`, then swap it in."""
     step = step or (lambda _msg: None)
     check_site_dir(site_dir, root)
-    site_dir = site_dir.resolve()
-    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    shown, site_dir = site_dir, site_dir.resolve()
     store = cache.writer() if cache is not None else None
     try:
-        with tempfile.TemporaryDirectory(prefix=".readiness-build-", dir=site_dir.parent) as tmp:
-            work = Path(tmp)
-            docs, out, static = work / "docs", work / "site", work / "static"
-            step("rendering pages")
-            config = mkdocs_config(site, docs, out)
-            state = None
-            if cache is not None:
-                state = hookstate.BuildState(theme_key(config), cache, store, previous=PreviousSite(site_dir, cache))
-            count = write_docs(site, docs, cache, static, store, state)
-            config_file = work / "mkdocs.yml"
-            config_file.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
-            step("running mkdocs build")
-            epoch = build_epoch(site)
-            hookstate.current = state
-            try:
-                with _source_date(epoch):
-                    run_mkdocs(config_file)
-            finally:
-                hookstate.current = None
-            _move_into(static, out)
-            if state is not None:
-                state.previous.place(out, store)
-            (out / MARKER).write_text("built by readiness; `readiness build` may replace this directory\n",
-                                      encoding="utf-8")
-            known = state.previous.digests if state is not None else None
-            (out / MANIFEST).write_text(json.dumps(manifest(site, root, out, epoch, known), indent=2) + "\n",
-                                        encoding="utf-8")
-            step("publishing")
-            if site_dir.exists():
-                site_dir.rename(work / "previous")
-            out.rename(site_dir)
+        site_dir.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(site_dir.parent)
+        with build_folder(site_dir.parent) as work:
+            count = _build_in(work, site, site_dir, root, step, cache, store)
+    except OSError as exc:  # a full disk, a folder that cannot be written: the old site stays
+        if store is not None:
+            store.close(commit=False)
+        raise write_failure(shown, exc) from None
     except BaseException:
         if store is not None:
             store.close(commit=False)
         raise
     if store is not None:
         store.close()
+    return count
+
+
+def _build_in(work: Path, site: SiteData, site_dir: Path, root: Path, step: Callable[[str], None],
+              cache: Optional[Cache], store: Optional[_Writer]) -> int:
+    """The build itself, in the build folder `work`; ends with the new site swapped in."""
+    docs, out, static = work / "docs", work / "site", work / "static"
+    step("rendering pages")
+    config = mkdocs_config(site, docs, out)
+    state = None
+    if cache is not None:
+        state = hookstate.BuildState(theme_key(config), cache, store, previous=PreviousSite(site_dir, cache))
+    count = write_docs(site, docs, cache, static, store, state)
+    config_file = work / "mkdocs.yml"
+    config_file.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    step("running mkdocs build")
+    epoch = build_epoch(site)
+    hookstate.current = state
+    try:
+        with _source_date(epoch):
+            run_mkdocs(config_file)
+    finally:
+        hookstate.current = None
+    _move_into(static, out)
+    if state is not None:
+        state.previous.place(out, store)
+    (out / MARKER).write_text("built by readiness; `readiness build` may replace this directory\n", encoding="utf-8")
+    known = state.previous.digests if state is not None else None
+    (out / MANIFEST).write_text(json.dumps(manifest(site, root, out, epoch, known), indent=2) + "\n",
+                                encoding="utf-8")
+    step("publishing")
+    publish(out, site_dir, work)
     return count

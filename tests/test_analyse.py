@@ -117,3 +117,50 @@ def test_badge_is_valid_svg_with_verdict_and_progress(tmp_path):
     ns = "{http://www.w3.org/2000/svg}"
     assert svg.get("role") == "img"
     assert svg.find(f"{ns}title").text == "readiness: 1.0 NEEDS REVIEW 100.0%"
+
+
+def test_item_history_counts_flips_and_first_release(tmp_path):
+    from generator.analyse import STRIP_RELEASES, item_histories, most_failed
+
+    old = checklist(CHECKLIST.replace("- [ ] Four\n", ""))
+    c = checklist()
+    bodies = ["items:\n  a/one: done\n  a/two: failed\n",                       # 1.0 (no a/four yet)
+              "items:\n  a/one: failed\n  a/two: done\n  a/four: failed\n",
+              "items:\n  a/one: pending\n  a/two: {status: waived, reason: r, approved_by: X, expires: 2020-01-01}\n",
+              "items:\n  a/one: failed\n  a/two: done\n  a/four: done\n"]
+    evaluations = [release(tmp_path, f"1.{i}", body, old if i == 0 else c) for i, body in enumerate(bodies)]
+    h = item_histories(evaluations, "web")
+    one, two, four = h["a/one"], h["a/two"], h["a/four"]
+    assert [s for _, s in one.recent] == ["done", "failed", "pending", "failed"]
+    assert (one.failed, one.pending, one.done, one.flips, one.first, one.releases) == (2, 1, 1, 1, "1.0", 4)
+    assert [s for _, s in two.recent] == ["failed", "done", "expired", "done"]
+    assert (two.failed, two.waived, two.flips) == (1, 1, 1)  # failed -> done; the waiver is not a flip
+    assert (four.first, four.releases, four.flips) == ("1.1", 3, 1)
+    assert [x.item for x in most_failed(h)] == ["a/one", "a/four", "a/two"]
+    assert "b/five" in h and h["b/five"].failed == 0
+    assert STRIP_RELEASES >= 10
+
+
+def test_item_history_strip_keeps_the_latest_releases_and_counts_all(tmp_path):
+    from generator.analyse import STRIP_RELEASES, item_histories
+
+    c = checklist()
+    n = STRIP_RELEASES + 5
+    evaluations = [release(tmp_path, f"1.{i}", f"items:\n  a/one: {'failed' if i % 2 else 'done'}\n", c)
+                   for i in range(n)]
+    one = item_histories(evaluations, "web")["a/one"]
+    assert len(one.recent) == STRIP_RELEASES and one.recent[-1][0] == f"1.{n - 1}"
+    assert (one.releases, one.failed, one.flips) == (n, n // 2, n - 1)
+
+
+def test_compare_any_two_releases_matches_the_release_diff(tmp_path):
+    from generator.analyse import compare
+
+    c = checklist()
+    a = release(tmp_path, "1.0", "items:\n  a/one: done\n  a/two: failed\nsignoffs:\n  lead: {name: Ann, date: 2026-01-01}\n", c)
+    b = release(tmp_path, "2.0", "items:\n  a/one: {status: failed, carried_from: '1.0'}\n  a/two: done\n", c)
+    x = compare(a, b)
+    assert x.diff.changes == diff(a, b).changes
+    assert {(ch.kind, ch.item, ch.carried_from) for ch in x.diff.changes} == {
+        ("regressed", "a/one", "1.0"), ("fixed", "a/two", None)}
+    assert x.signoffs == (("lead", "Ann, 2026-01-01", None),)

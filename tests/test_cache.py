@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import pickle
 import re
 import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
+import time
+import zlib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from generator import cache as cache_module
-from generator.cache import Cache
+from generator.cache import cache_path
 from generator.cli import cli
 
 from conftest import ROOT
@@ -110,10 +115,11 @@ def test_second_build_reuses_every_release_part_and_the_cache_stays_outside_the_
     build(root, tmp_path / "one")
     output = build(root, tmp_path / "two")
     releases = len(list((root / "results").glob("*.yaml")))
-    # Per release: the loaded file, the page as rendered and as MkDocs finished it, two exports, the badge.
-    assert reused(output) == 6 * releases
+    # Per release: the loaded file, the page as rendered and as MkDocs finished it, three exports (JSON, CSV
+    # and the compare page's script), the badge.
+    assert reused(output) == 7 * releases
     assert set(repo.git("status", "--porcelain", "--ignored").splitlines()) == before
-    assert Cache(root).path.parent == cache_root and Cache(root).path.is_file()
+    assert cache_path(root).parent == cache_root and cache_path(root).is_file()
 
 
 def test_a_rebuild_links_unchanged_files_of_the_previous_site_and_rewrites_changed_ones(repo, tmp_path):
@@ -150,7 +156,7 @@ def test_cache_holds_only_what_the_last_build_used(repo, tmp_path):
     root = repo.root
 
     def rows() -> int:
-        with sqlite3.connect(Cache(root).path) as db:
+        with sqlite3.connect(cache_path(root)) as db:
             return db.execute("SELECT count(*) FROM entries").fetchone()[0]
 
     build(root, tmp_path / "one")
@@ -161,13 +167,13 @@ def test_cache_holds_only_what_the_last_build_used(repo, tmp_path):
         build(root, tmp_path / f"edit{n}")
         counts.append(rows())
     releases = len(list((root / "results").glob("*.yaml")))
-    # Per release at most: the loaded file, the page whole and as an outline, the finished page, 3 exports,
-    # and the hashes of the four files in the site.
-    assert counts[0] == counts[1] == counts[2] <= 11 * releases
+    # Per release at most: the loaded file, the page whole and as an outline, the finished page, 4 exports,
+    # and the hashes of the five files in the site.
+    assert counts[0] == counts[1] == counts[2] <= 13 * releases
 
 
 def test_a_damaged_cache_is_replaced_and_the_build_is_unaffected(project, tmp_path):
-    path = Cache(project).path
+    path = cache_path(project)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"this is not a database" * 100)
     build(project, tmp_path / "damaged")
@@ -182,12 +188,14 @@ def test_an_unusable_cache_directory_only_means_no_cache(project, tmp_path, monk
     monkeypatch.setenv("READINESS_CACHE_DIR", str(blocker))
     output = build(project, tmp_path / "site")
     assert "cached parts" not in output and "Traceback" not in output
+    assert cache_warnings(output) == [f"{blocker}:1:1: warning: build cache not used: the cache folder is a file; "
+                                      f"{NOT_USED}"]
     assert reused(build(project, tmp_path / "again")) == 0
 
 
 def test_no_cache_reads_and_writes_nothing(project, tmp_path):
     build(project, tmp_path / "site", "--no-cache")
-    assert not Cache(project).path.exists()
+    assert not cache_path(project).exists()
 
 
 def test_generator_fingerprint_covers_templates(tmp_path, monkeypatch):
@@ -203,3 +211,260 @@ def test_generator_fingerprint_covers_templates(tmp_path, monkeypatch):
         assert cache_module.generator_key() != first
     finally:
         cache_module.generator_key.cache_clear()
+
+
+# --- what the cache holds, and when it is not used -------------------------------------------------------
+
+
+def cache_warnings(output: str) -> list[str]:
+    return [line for line in output.splitlines() if "build cache" in line]
+
+
+NOT_USED = "the site is built without it (fix or remove the cache, or build with --no-cache)"
+NOT_UPDATED = "the next build will not find what this one made in it (fix or remove the cache, or build with --no-cache)"
+
+
+@pytest.fixture
+def own_cache(tmp_path, monkeypatch) -> Path:
+    """A cache folder of this test alone (made by the first build, as readiness makes it)."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(folder))
+    return folder
+
+
+def _other_user(path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("giving a file to another user needs root")
+    os.chown(path, 65534, 65534, follow_symlinks=False)
+
+
+def _file_link(path: Path) -> None:
+    real = path.with_name("real.sqlite3")
+    path.rename(real)
+    path.symlink_to(real)
+
+
+UNTRUSTED = {
+    "folder-writable-by-others": (lambda folder, file: folder.chmod(0o777), "folder",
+                                  "the cache folder may be written by other users (mode 0777)"),
+    "folder-writable-by-group": (lambda folder, file: folder.chmod(0o770), "folder",
+                                 "the cache folder may be written by other users (mode 0770)"),
+    "file-writable-by-others": (lambda folder, file: file.chmod(0o646), "file",
+                                "the cache file may be written by other users (mode 0646)"),
+    "file-of-another-user": (lambda folder, file: _other_user(file), "file",
+                             "the cache file belongs to another user (uid 65534, not {uid})"),
+    "folder-of-another-user": (lambda folder, file: _other_user(folder), "folder",
+                               "the cache folder belongs to another user (uid 65534, not {uid})"),
+    "file-is-a-link": (lambda folder, file: _file_link(file), "file", "the cache file is a symbolic link"),
+    "file-is-a-fifo": (lambda folder, file: (file.unlink(), os.mkfifo(file)), "file",
+                       "the cache file is a named pipe (FIFO)"),
+}
+
+
+@pytest.mark.parametrize("case", list(UNTRUSTED))
+def test_a_cache_others_could_write_is_neither_read_nor_written(project, tmp_path, own_cache, case):
+    change, where, reason = UNTRUSTED[case]
+    build(project, tmp_path / "first")
+    path = cache_path(project)
+    change(own_cache, path)
+    before = {p.name: (p.read_bytes() if p.is_file() and not p.is_symlink() else None) for p in own_cache.iterdir()}
+    output = build(project, tmp_path / "second")
+    shown = own_cache if where == "folder" else path
+    assert cache_warnings(output) == [f"{shown}:1:1: warning: build cache not used: "
+                                      f"{reason.format(uid=os.geteuid())}; {NOT_USED}"]
+    assert reused(output) == 0
+    after = {p.name: (p.read_bytes() if p.is_file() and not p.is_symlink() else None) for p in own_cache.iterdir()}
+    assert after == before, "an untrusted cache was written"
+    build(project, tmp_path / "full", "--no-cache")
+    assert tree(tmp_path / "second") == tree(tmp_path / "full")
+
+
+def test_a_linked_cache_folder_is_not_used(project, tmp_path, own_cache, monkeypatch):
+    build(project, tmp_path / "first")
+    link = tmp_path / "cache-link"
+    link.symlink_to(own_cache)
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(link))
+    output = build(project, tmp_path / "second")
+    assert cache_warnings(output) == [f"{link}:1:1: warning: build cache not used: the cache folder is a symbolic "
+                                      f"link; {NOT_USED}"]
+    assert reused(output) == 0
+
+
+def test_a_cache_file_is_made_for_its_owner_alone(project, tmp_path, own_cache, monkeypatch):
+    monkeypatch.setattr(os, "umask", os.umask)  # restored by monkeypatch below
+    old = os.umask(0o002)  # a group-writable default, as many systems have
+    try:
+        build(project, tmp_path / "first")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(own_cache.stat().st_mode) == 0o700
+    assert stat.S_IMODE(cache_path(project).stat().st_mode) == 0o600
+    assert reused(build(project, tmp_path / "second")) > 0
+
+
+def test_a_planted_pickle_is_never_unpickled(project, tmp_path, own_cache):
+    build(project, tmp_path / "first")
+    marker = tmp_path / "pwned"
+    payload = pickle.dumps(_Payload(str(marker)))
+    with sqlite3.connect(cache_path(project)) as db:
+        keys = [k for (k,) in db.execute("SELECT key FROM entries")]
+        for n, k in enumerate(keys):  # every kind of value readiness knows, each holding the pickle
+            kind = (b"p", b"j", b"s", b"")[n % 4]
+            db.execute("UPDATE entries SET value = ? WHERE key = ?", (kind + zlib.compress(payload), k))
+    output = build(project, tmp_path / "second")
+    assert not marker.exists(), "the pickle ran"
+    assert reused(output) == 0
+    build(project, tmp_path / "full", "--no-cache")
+    assert tree(tmp_path / "second") == tree(tmp_path / "full")
+
+
+class _Payload:
+    """What a pickle planted in a cache would do when loaded: run a command."""
+
+    def __init__(self, marker: str):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_loaded_releases_come_back_from_json_as_they_were(project):
+    from generator.cachecodec import LOADED, CodecError
+    from generator.project import load_project
+
+    loaded = load_project(project)
+    for release in loaded.releases:
+        value = (release, tuple(loaded.warnings))
+        text = LOADED.dumps(value)
+        assert LOADED.loads(text) == value
+        assert "pickle" not in text and text.startswith("[[")
+    with pytest.raises(CodecError):
+        LOADED.dumps((loaded.releases[0], (object(),)))
+    for text in ('{"__reduce__": 1}', "[1, 2, 3]", '[["x"], []]', "[null, [[1, 2]]]", "not json", '[null, {"(": []}]'):
+        with pytest.raises(CodecError):
+            LOADED.loads(text)
+
+
+# --- a cache that cannot be written: one warning, never a hang ------------------------------------------------
+
+
+def cli_process(args: list[str], timeout: float = 180, lose_dac: bool = False) -> subprocess.CompletedProcess:
+    """The command in a process of its own (a hang fails the test instead of stopping the run); with
+    `lose_dac`, without root's power to write read-only files, so permissions apply as to anyone."""
+    prefix: list[str] = []
+    if lose_dac and os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("setpriv is needed to drop root's file permission override")
+        caps = "-dac_override,-dac_read_search"
+        prefix = ["setpriv", f"--bounding-set={caps}", f"--inh-caps={caps}", "--"]
+    return subprocess.run([*prefix, sys.executable, "-m", "generator", *args], cwd=ROOT, env=dict(os.environ),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def built_without_hang(project: Path, site: Path, lose_dac: bool = False) -> list[str]:
+    run = cli_process(["build", "--root", str(project), "-d", str(site)], lose_dac=lose_dac)
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    return cache_warnings(run.stdout + run.stderr)
+
+
+def _edit(project: Path) -> None:
+    """A change, so the next build has entries to store."""
+    with open(project / "results" / "1.0.0.yaml", "a") as fh:
+        fh.write("# edited\n")
+
+
+def test_a_folder_where_the_cache_file_should_be(project, tmp_path, own_cache):
+    build(project, tmp_path / "first")
+    path = cache_path(project)
+    path.unlink()
+    path.mkdir()
+    warnings = built_without_hang(project, tmp_path / "second")
+    assert warnings == [f"{path}:1:1: warning: build cache not used: the cache file is a folder; {NOT_USED}"]
+    assert path.is_dir()
+    build(project, tmp_path / "full", "--no-cache")
+    assert tree(tmp_path / "second") == tree(tmp_path / "full")
+
+
+def test_a_read_only_cache_file(project, tmp_path, own_cache):
+    build(project, tmp_path / "first")
+    path = cache_path(project)
+    path.chmod(0o400)
+    before = path.read_bytes()
+    _edit(project)
+    warnings = built_without_hang(project, tmp_path / "second", lose_dac=True)
+    assert warnings == [f"{path}:1:1: warning: build cache not updated: the cache file cannot be written (attempt to "
+                        f"write a readonly database); {NOT_UPDATED}"]
+    assert path.read_bytes() == before
+    build(project, tmp_path / "full", "--no-cache")
+    assert tree(tmp_path / "second") == tree(tmp_path / "full")
+
+
+def test_a_cache_folder_that_cannot_be_written(project, tmp_path, own_cache):
+    own_cache.mkdir(mode=0o500)
+    warnings = built_without_hang(project, tmp_path / "site", lose_dac=True)
+    assert warnings == [f"{cache_path(project)}:1:1: warning: build cache not updated: the cache cannot be created "
+                        f"(Permission denied); {NOT_UPDATED}"]
+    assert list(own_cache.iterdir()) == []
+
+
+def test_a_cache_locked_by_another_build(project, tmp_path, own_cache):
+    build(project, tmp_path / "first")
+    _edit(project)
+    with sqlite3.connect(cache_path(project), isolation_level=None) as other:
+        other.execute("BEGIN EXCLUSIVE")
+        started = time.monotonic()
+        warnings = built_without_hang(project, tmp_path / "second")
+        other.execute("ROLLBACK")
+    assert warnings == [f"{cache_path(project)}:1:1: warning: build cache not updated: the cache file cannot be "
+                        f"written (database is locked); {NOT_UPDATED}"]
+    assert time.monotonic() - started < 120
+    build(project, tmp_path / "full", "--no-cache")
+    assert tree(tmp_path / "second") == tree(tmp_path / "full")
+
+
+def test_a_full_disk_under_the_cache(project, tmp_path, own_cache):
+    """A real full disk: a tiny tmpfs for the cache, in a private mount namespace (no privileges needed)."""
+    if subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode != 0:
+        pytest.skip("this system does not allow private mount namespaces (unshare -rm)")
+    own_cache.mkdir(mode=0o700)
+    script = ('mount -t tmpfs -o size=64k,mode=0700 none "$1" && cd "$2" && exec "$3" -m generator build '
+              '--root "$4" -d "$5"')
+    run = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", str(own_cache), str(ROOT), sys.executable,
+                          str(project), str(tmp_path / "site")], env=dict(os.environ), capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    assert cache_warnings(run.stderr) == [f"{cache_path(project)}:1:1: warning: build cache not updated: the cache "
+                                          f"file cannot be written (database or disk is full); {NOT_UPDATED}"]
+    build(project, tmp_path / "full", "--no-cache")
+    assert tree(tmp_path / "site") == tree(tmp_path / "full")
+
+
+def test_the_writer_thread_dying_does_not_stop_the_build(project, tmp_path, own_cache, monkeypatch):
+    """Whatever kills the thread that stores entries, the build ends, with every page, and one warning."""
+    from generator import cache as cache_module
+
+    real = cache_module._Writer._store
+
+    def dies(self, entry, value, digest, keep, shape):
+        if keep is not None:  # on a release page, which the build needs back from the writer
+            raise SystemExit("the storing thread is gone")  # not an Exception: the thread ends
+        return real(self, entry, value, digest, keep, shape)
+
+    monkeypatch.setattr(cache_module._Writer, "_store", dies)
+    output = build(project, tmp_path / "site")
+    assert cache_warnings(output) == [f"{cache_path(project)}:1:1: warning: build cache not updated: the cache writer "
+                                      f"stopped (SystemExit); {NOT_UPDATED}"]
+    build(project, tmp_path / "full", "--no-cache")
+    assert tree(tmp_path / "site") == tree(tmp_path / "full")
+
+
+def test_a_cache_folder_inside_the_repository_is_not_used(project, tmp_path, monkeypatch):
+    """Files a checkout makes are the user's own: a cache committed to the repository would pass every other
+    check, so one inside the repository is never used."""
+    folder = project / ".cache"
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(folder))
+    output = build(project, tmp_path / "first")
+    assert cache_warnings(output) == [f"{folder}:1:1: warning: build cache not used: the cache folder is inside the "
+                                      f"repository, where a commit could put one; use a folder outside it; {NOT_USED}"]
+    assert not folder.exists()
+    assert reused(build(project, tmp_path / "second")) == 0

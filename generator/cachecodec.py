@@ -1,0 +1,128 @@
+"""What the build cache stores besides text: loaded results files as JSON, read back without running code.
+
+A cache file is data an earlier build wrote; reading it must not be able to do more than give values. So
+nothing is pickled: a value is JSON of a known shape, and reading rebuilds only that shape, from the type
+hints of the classes listed in TYPES (the model's frozen dataclasses a loaded results file is made of),
+with dates, tuples and JSON's own scalars. Each class is a JSON array of its fields in order, a date its
+ISO text, a tuple an array. A value of any other type is refused when storing (the entry is not cached),
+data of any other shape when reading (a miss).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import types
+import typing
+from typing import Any, Callable, Optional
+
+from generator.errors import Location, Problem
+from generator.model import Entry, Launch, Release, Signoff
+
+# The only classes a cache entry can hold. A class added here must have fields of the kinds _codec knows.
+TYPES = (Release, Entry, Signoff, Launch, Location, Problem)
+_SCALARS = {str, int, float, bool}
+Convert = Optional[Callable[[Any], Any]]  # None: the value is stored as it is
+
+
+class CodecError(ValueError):
+    """A value that cannot be stored, or stored data that is not of the shape asked for."""
+
+
+def _scalar(kind: type) -> Callable[[Any], Any]:
+    allowed = (kind, int) if kind is float else (kind,)  # 2 is a fine float; True is not an int here
+
+    def check(value: Any) -> Any:
+        if type(value) not in allowed:
+            raise CodecError(f"{type(value).__name__} where the cache stores {kind.__name__}")
+        return value
+
+    return check
+
+
+def _codec(hint: Any) -> tuple[Callable[[Any], Any], Convert]:
+    """(to JSON data, from JSON data or None when it is the same) for a value of type `hint`."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint in _SCALARS:
+        return _scalar(hint), None
+    if origin in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
+        to, back = _codec(next(a for a in args if a is not type(None)))
+        return ((lambda v: None if v is None else to(v)),
+                None if back is None else (lambda v: None if v is None else back(v)))
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        to, back = _codec(args[0])
+        return ((lambda v: [to(x) for x in _exactly(v, tuple)]),
+                tuple if back is None else (lambda v: tuple(back(x) for x in v)))
+    if origin is tuple and args:
+        parts = [_codec(a) for a in args]
+        return ((lambda v: [to(x) for (to, _), x in zip(parts, _exactly(v, tuple, len(parts)))]),
+                (lambda v: tuple(x if back is None else back(x) for (_, back), x in zip(parts, _sized(v, len(parts))))))
+    if hint is dt.date:
+        return (lambda v: _exactly(v, dt.date).isoformat()), dt.date.fromisoformat
+    if hint in TYPES:
+        return _class(hint)
+    raise TypeError(f"the build cache cannot store values of type {hint!r}")
+
+
+def _exactly(value: Any, kind: type, size: Optional[int] = None) -> Any:
+    if type(value) is not kind or (size is not None and len(value) != size):
+        raise CodecError(f"{type(value).__name__} where the cache stores {kind.__name__}")
+    return value
+
+
+def _sized(value: Any, size: int) -> list:
+    if type(value) is not list or len(value) != size:
+        raise CodecError("stored data is not of the shape asked for")
+    return value
+
+
+_CLASSES: dict[type, tuple[Callable, Callable]] = {}
+
+
+def _class(cls: type) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    if cls in _CLASSES:
+        return _CLASSES[cls]
+    names = [f.name for f in dataclasses.fields(cls) if f.init]
+    hints = typing.get_type_hints(cls)
+    fields: list[tuple[str, Callable, Convert]] = []
+
+    def to(value: Any) -> list:
+        _exactly(value, cls)
+        return [encode(getattr(value, name)) for name, encode, _ in fields]
+
+    def back(data: Any) -> Any:
+        row = _sized(data, len(fields))
+        return cls(*[v if decode is None or v is None else decode(v) for (_, _, decode), v in zip(fields, row)])
+
+    _CLASSES[cls] = (to, back)  # before the fields: a class may hold itself
+    fields.extend((name, *_codec(hints[name])) for name in names)
+    return to, back
+
+
+class Shape:
+    """The type of what one kind of cache entry holds, e.g. Shape(tuple[Release, tuple[Problem, ...]])."""
+
+    def __init__(self, hint: Any):
+        self._to, back = _codec(hint)
+        self._back = back or (lambda v: v)
+
+    def dumps(self, value: Any) -> str:
+        """JSON text of `value`; CodecError when it is not of this shape."""
+        try:
+            return json.dumps(self._to(value), ensure_ascii=False, separators=(",", ":"))
+        except (RecursionError, ValueError, TypeError, AttributeError) as exc:
+            raise CodecError(str(exc)) from None
+
+    def loads(self, text: str) -> Any:
+        """The value `dumps` gave `text` for; CodecError when the text is not of this shape."""
+        try:
+            return self._back(json.loads(text))
+        except CodecError:
+            raise
+        except (ValueError, TypeError, RecursionError) as exc:  # bad JSON or date, or a class refusing a field
+            raise CodecError(str(exc)) from None
+
+
+# A results file as loaded: the release (None when it did not load) and its problems.
+LOADED = Shape(tuple[Optional[Release], tuple[Problem, ...]])
