@@ -160,7 +160,7 @@ def test_signed_while_an_item_failed_then_fixed_then_the_others_sign(tmp_path):
     assert f["evidence"]["items"] == [{"item": FIREWALL, "status": "failed"}]
     assert code == 1
     shown = text_of(page(repo, tmp_path, "1.1"))
-    assert f"Tech Lead Grace Hopper 2026-02-07 {lead[:10]} committed 2026-02-07T10:00:00+00:00 Grace Hopper <grace.hopper@example.com> 1 not ready" in shown
+    assert f"Tech Lead Grace Hopper 2026-02-07 {lead[:10]} by Grace Hopper <grace.hopper@example.com>, 2026-02-07 10:00 1 not ready" in shown
 
 
 def test_a_signoff_committed_after_the_launch_is_a_finding_whatever_its_date(tmp_path):
@@ -280,8 +280,8 @@ def test_signoffs_merged_from_a_branch_are_credited_to_the_branch_commit(tmp_pat
     [f] = report["findings"]
     assert f["evidence"]["role"] == "product-owner" and f["evidence"]["commit"]["sha"] == merge
     shown = text_of(page(repo, tmp_path, "1.1"))
-    assert f"Tech Lead Grace Hopper 2026-02-07 {own[:10]} committed 2026-02-07T10:00:00+00:00 Grace Hopper" in shown
-    assert f"Product Owner Linus Pauling 2026-02-08 {merge[:10]} committed 2026-02-08T12:00:00+00:00 Merge Bot" in shown
+    assert f"Tech Lead Grace Hopper 2026-02-07 {own[:10]} by Grace Hopper, 2026-02-07 10:00 all ready" in shown
+    assert f"Product Owner Linus Pauling 2026-02-08 {merge[:10]} by Merge Bot, 2026-02-08 12:00 all ready" in shown
     assert "not committed" not in shown
 
 
@@ -348,7 +348,7 @@ def test_a_shallow_clone_is_loud_and_shows_no_boundary_commit_as_a_change(tmp_pa
     shown = text_of((site / "releases" / "1.1" / "index.html").read_text())
     assert "No audit finding" not in shown
     assert "Not checked for this release: signer-is-recorder, signoff-not-ready, signoff-after-launch" in shown
-    assert "before the first commit of this shallow clone" in shown
+    assert "before this shallow clone" in shown
     assert "the clone's first commit: what it holds, not what it changed" in shown
     audit_page = text_of((site / "audit" / "index.html").read_text())
     assert "Not checked: signer-is-recorder" in audit_page
