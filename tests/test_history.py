@@ -280,8 +280,8 @@ def test_signoffs_merged_from_a_branch_are_credited_to_the_branch_commit(tmp_pat
     [f] = report["findings"]
     assert f["evidence"]["role"] == "product-owner" and f["evidence"]["commit"]["sha"] == merge
     shown = text_of(page(repo, tmp_path, "1.1"))
-    assert f"Tech Lead Grace Hopper 2026-02-07 {own[:10]} by Grace Hopper, 2026-02-07 10:00 all ready" in shown
-    assert f"Product Owner Linus Pauling 2026-02-08 {merge[:10]} by Merge Bot, 2026-02-08 12:00 all ready" in shown
+    assert f"Tech Lead Grace Hopper 2026-02-07 {own[:10]} by Grace Hopper <grace.hopper@example.com>, 2026-02-07 10:00 all ready" in shown
+    assert f"Product Owner Linus Pauling 2026-02-08 {merge[:10]} by Merge Bot <bot@example.com>, 2026-02-08 12:00 all ready" in shown
     assert "not committed" not in shown
 
 

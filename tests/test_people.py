@@ -209,8 +209,8 @@ def test_pages_show_the_person_and_email_of_each_signoff_and_the_policy(tmp_path
     site = _site(repo, tmp_path)
     release = _text((site / "releases" / "1.1" / "index.html").read_text())
     assert "G. Hopper (Grace Hopper)" in release
-    assert "Bob Stone <bob.stone@example.com> Bob Stone" in release
-    assert "Linus Pauling <linus.pauling@example.com> Linus Pauling" in release
+    assert "Bob Stone <bob.stone@example.com> (Bob Stone)" in release
+    assert "Linus Pauling <linus.pauling@example.com> (Linus Pauling)" in release
     audit = _text((site / "audit" / "index.html").read_text())
     assert "Sign-off policy: 5 people listed in readiness.yml; 2 roles restricted to named people, waivers " \
            "approved by Grace Hopper, Linus Pauling, never by the person who recorded the item." in audit
