@@ -226,7 +226,7 @@ def may_hold(data: Optional[bytes], launch_only: bool = False) -> bool:
     """Whether a version's bytes may hold a sign-off or a launch (only a launch with `launch_only`)."""
     if data is None:
         return False
-    if b"\\" in data:
+    if b"\\" in data or b"\xef\xbb\xbf" in data:  # an escape, or a byte-order mark YAML reads past
         return True
     for key in (b"launch",) if launch_only else (b"launch", b"signoffs"):
         at = data.find(key)

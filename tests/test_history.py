@@ -541,3 +541,11 @@ def test_a_results_file_committed_with_a_broken_checklist_is_checked_against_the
     [line] = [line for line in result.output.splitlines() if "does not parse" in line]
     assert re.fullmatch(rf"checklists/web\.md:1:1: warning: the version of commit {broken[:10]} does not parse "
                         r"\(.+\); releases committed with it are evaluated against the working tree's checklist", line)
+
+
+def test_a_byte_order_mark_does_not_hide_a_launch_or_sign_off_from_the_byte_test():
+    """Found by the fuzz target: YAML reads past a byte-order mark, so the byte test must not skip such a version."""
+    from generator.versions import may_hold
+
+    for data in (b"\xef\xbb\xbflaunch: {date: 2026-02-09}\n", b"release: '1'\n---\n\xef\xbb\xbfsignoffs: {a: 1}\n"):
+        assert may_hold(data)
