@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Optional, Sequence
 from generator.errors import printable
 from generator.model import Evaluation
 from generator.people import Team
+from generator.text import comparable
 from generator.provenance import Repository
 
 MAX_LISTED = 10  # items or entries named in one message; the evidence lists up to 50
@@ -137,7 +138,6 @@ def launched_not_ready(ctx: AuditContext) -> Iterable[Finding]:
 def duplicate_signer(ctx: AuditContext) -> Iterable[Finding]:
     """One person signing several roles, however the name is spelt (case, spaces, invisible characters, and
     the aliases readiness.yml lists for them)."""
-    from generator.text import comparable
 
     for now in ctx.evaluations:
         e = ctx.judged(now)
@@ -157,33 +157,35 @@ def duplicate_signer(ctx: AuditContext) -> Iterable[Finding]:
                                **({"names": names, "person": person.id if person else None} if ctx.team else {})})
 
 
+def _recorded_signoffs(ctx: AuditContext):
+    """(evaluation, sign-off, the commit that recorded it) for every sign-off whose commit is known."""
+    for e in ctx.evaluations:
+        history = ctx.history(e)
+        for s in e.release.signoffs if history is not None else ():
+            record = history.signoffs.get(s.role)
+            if record is not None and record.commit is not None:
+                yield e, s, record.commit
+
+
 def signer_is_recorder(ctx: AuditContext) -> Iterable[Finding]:
     """A sign-off committed by someone other than the signer. With a team listed, people are compared: the
     signer's name is matched to a person, and the commit to the person whose e-mails include its author's."""
-    for e in ctx.evaluations:
-        history = ctx.history(e)
-        if history is None:
-            continue
-        for s in e.release.signoffs:
-            record = history.signoffs.get(s.role)
-            commit = record.commit if record is not None else None
-            if commit is None:
+    for e, s, commit in _recorded_signoffs(ctx):
+        if ctx.team is not None:
+            signer, recorder = ctx.team.person(s.name), ctx.team.by_email(commit.author_email)
+            if signer is not None and recorder is not None and signer.id == recorder.id:
                 continue
-            if ctx.team is not None:
-                signer, recorder = ctx.team.person(s.name), ctx.team.by_email(commit.author_email)
-                if signer is not None and recorder is not None and signer.id == recorder.id:
-                    continue
-                who = recorder.name if recorder else "no one on the team"
-                yield Finding("signer-is-recorder", "warning", e.release.name,
-                              f"{s.role} sign-off by {s.name} was recorded in {commit.short} by {commit.author} "
-                              f"<{commit.author_email}>, an e-mail of {who}",
-                              {"role": s.role, "signer": s.name, "signer_person": signer.id if signer else None,
-                               "recorder_person": recorder.id if recorder else None, "commit": _commit(commit),
-                               "line": _line(s.location)})
-            elif commit.author.strip().casefold() != printable(s.name).strip().casefold():
-                yield Finding("signer-is-recorder", "warning", e.release.name,
-                              f"{s.role} sign-off by {s.name} was recorded by {commit.author} in {commit.short}",
-                              {"role": s.role, "signer": s.name, "commit": _commit(commit), "line": _line(s.location)})
+            who = recorder.name if recorder else "no one on the team"
+            yield Finding("signer-is-recorder", "warning", e.release.name,
+                          f"{s.role} sign-off by {s.name} was recorded in {commit.short} by {commit.author} "
+                          f"<{commit.author_email}>, an e-mail of {who}",
+                          {"role": s.role, "signer": s.name, "signer_person": signer.id if signer else None,
+                           "recorder_person": recorder.id if recorder else None, "commit": _commit(commit),
+                           "line": _line(s.location)})
+        elif comparable(commit.author) != comparable(printable(s.name)):  # spelt as duplicate-signer compares
+            yield Finding("signer-is-recorder", "warning", e.release.name,
+                          f"{s.role} sign-off by {s.name} was recorded by {commit.author} in {commit.short}",
+                          {"role": s.role, "signer": s.name, "commit": _commit(commit), "line": _line(s.location)})
 
 
 def signoff_unsigned(ctx: AuditContext) -> Iterable[Finding]:
@@ -191,31 +193,23 @@ def signoff_unsigned(ctx: AuditContext) -> Iterable[Finding]:
     readiness.yml lists for the person named (git's principal, not only a good %G?); it does not count."""
     if ctx.team is None or not ctx.config.get("signed_commits"):
         return
-    for e in ctx.evaluations:
-        history = ctx.history(e)
-        if history is None:
+    for e, s, commit in _recorded_signoffs(ctx):
+        person = ctx.team.person(s.name)
+        if person is not None and commit.signature.startswith("good") and commit.signer == person.id:
             continue
-        for s in e.release.signoffs:
-            record = history.signoffs.get(s.role)
-            commit = record.commit if record is not None else None
-            if commit is None:
-                continue
-            person = ctx.team.person(s.name)
-            if person is not None and commit.signature.startswith("good") and commit.signer == person.id:
-                continue
-            if commit.signer:
-                how = f"signed by a key of {ctx.team.people[commit.signer].name}" \
-                    if commit.signer in ctx.team.people else f"signed by {commit.signer}"
-            elif commit.signature.startswith("good"):
-                how = "signed by a key readiness.yml does not list"
-            else:
-                how = commit.signature
-            whose = f"of {person.name}" if person else "of anyone listed (the name matches no person)"
-            yield Finding("signoff-unsigned", "error", e.release.name,
-                          f"{s.role} sign-off by {s.name} does not count: {commit.short}, which recorded it, is "
-                          f"{how}, not by a key {whose}",
-                          {"role": s.role, "signer": s.name, "person": person.id if person else None,
-                           "principal": commit.signer or None, "commit": _commit(commit), "line": _line(s.location)})
+        if commit.signer:
+            how = f"signed by a key of {ctx.team.people[commit.signer].name}" \
+                if commit.signer in ctx.team.people else f"signed by {commit.signer}"
+        elif commit.signature.startswith("good"):
+            how = "signed by a key readiness.yml does not list"
+        else:
+            how = commit.signature
+        whose = f"of {person.name}" if person else "of anyone listed (the name matches no person)"
+        yield Finding("signoff-unsigned", "error", e.release.name,
+                      f"{s.role} sign-off by {s.name} does not count: {commit.short}, which recorded it, is "
+                      f"{how}, not by a key {whose}",
+                      {"role": s.role, "signer": s.name, "person": person.id if person else None,
+                       "principal": commit.signer or None, "commit": _commit(commit), "line": _line(s.location)})
 
 
 def signoff_not_allowed(ctx: AuditContext) -> Iterable[Finding]:
