@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import Optional
 
 from generator.errors import Location, Problems
 from generator.ids import name_problem
@@ -60,13 +61,11 @@ def checklist_sources(root: Path, problems: Problems, broken: set[str]) -> list[
             problems.error(Location(shown), bad if kind else f"file name `{path.name}`: {bad}; rename the file")
             broken.add(path.stem)
             continue
-        folded = path.stem.casefold()
-        if folded in by_folded:
-            problems.error(Location(shown), f"checklist `{path.stem}` differs only in case from "
-                           f"{by_folded[folded]}; rename one of them")
+        clash = case_clash(by_folded, path.stem, shown, "checklist")
+        if clash:
+            problems.error(Location(shown), clash)
             broken.add(path.stem)
             continue
-        by_folded[folded] = shown
         sources.append(path)
     return sources
 
@@ -144,3 +143,13 @@ def is_results_file(path: Path, st: os.stat_result, shown: str, product: str, pr
         problems.error(Location(shown), not_regular_message(kind, "results files"))
         return False
     return True
+
+
+def case_clash(seen: dict, name: str, shown: str, what: str) -> Optional[str]:
+    """Why `name` clashes with one seen before that differs only in case (None, and `name` is recorded, if not):
+    on a case-insensitive file system the two would be one file, and pages of both one path."""
+    folded = name.casefold()
+    if folded in seen:
+        return f"{what} `{name}` differs only in case from {seen[folded]}; rename one of them"
+    seen[folded] = shown
+    return None

@@ -24,7 +24,7 @@ from generator.history import GitHistory
 from generator.provenance import Repository
 from generator.results import YamlReader, YamlScalar, YamlSeq, parse_yaml
 from generator.timeline import ReleaseHistory, TimelineBuilder, Timelines, build_timelines, future_dates, latest_date
-from generator.discover import checklist_sources, is_results_file, result_folders
+from generator.discover import case_clash, checklist_sources, is_results_file, result_folders
 from generator.source import MAX_INPUT_BYTES, read_input, read_regular
 
 CONFIG_FILE = "readiness.yml"
@@ -184,13 +184,11 @@ def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
             if not is_results_file(path, st, shown, product, local):
                 slots.append(local.items)
                 continue
-            folded = path.stem.casefold()
-            if folded in by_folded:
-                local.error(Location(shown), f"release `{path.stem}` differs only in case from "
-                            f"{by_folded[folded]}; rename one of them")
+            clash = case_clash(by_folded, path.stem, shown, "release")
+            if clash:
+                local.error(Location(shown), clash)
                 slots.append(local.items)
                 continue
-            by_folded[folded] = shown
             slots.append(_ResultsFile(path, shown, _checklists_for(reader, shown, checklists), stems, product,
                                       frozenset(broken)))
     loaded = iter(_load_releases([s for s in slots if isinstance(s, _ResultsFile)], cache))
