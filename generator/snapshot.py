@@ -224,18 +224,37 @@ class TimelineBuilder:
     def edits(self, versions: list[Version], anchor: Version, until: Optional[Version],
               wanted: Callable[[str], bool]) -> list[Edit]:
         """Commits after `anchor` (not its ancestors), up to `until` if given, and what they changed of `wanted` keys."""
-        base = self.summary(anchor)
         out = []
         for v in versions:
             if v is anchor or v.boundary or v.deleted or self.gh.is_ancestor(v, anchor):
                 continue
             if until is not None and not self.gh.is_ancestor(v, until):
                 continue
+            if self._appended_unwanted(v.pred, v, wanted):
+                continue
             # A move alone changes no entry: the commits table lists it, the findings do not.
-            entries = self._entries(self.summary(v.pred), self.summary(v), base, wanted, v.others, anchor)
+            entries = self._entries(self.summary(v.pred), self.summary(v), self.summary(anchor), wanted, v.others,
+                                    anchor)
             if entries:
                 out.append(Edit(v.commit, v.path, tuple(entries)))
         return out
+
+    def _appended_unwanted(self, p: Optional[Version], v: Version, wanted: Callable[[str], bool]) -> bool:
+        """Whether v only appended lines to p that hold no `wanted` entry (the launch block after the last
+        sign-off, usually): every wanted top-level key of v is decided within p's bytes, which v starts with."""
+        if p is None or p.deleted or v.others:
+            return False
+        a, b = self.gh.blob(p.blob), self.gh.blob(v.blob)
+        if a is None or b is None or len(a) > len(b) or not a.endswith(b"\n") or b[:len(a)] != a:
+            return False
+        s = self.summary(v)
+        if not s.readable:
+            return False
+        for key in ("items", "signoffs", "launch", "checklist"):
+            if key in s.key_starts and wanted(key + "." if key in ("items", "signoffs") else key) and (
+                    s.key_starts[key] >= len(a) or s.key_ends.get(key, len(b) + 1) > len(a)):
+                return False
+        return True
 
     def _entries(self, before: Summary, after: Summary, base: Summary, wanted, others=(), anchor=None) -> list:
         entries = []

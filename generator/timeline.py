@@ -208,7 +208,8 @@ def _launch(b: TimelineBuilder, v: Version, now: Optional[Release] = None, today
 
 
 def _not_ready(b: TimelineBuilder, v: Version, memo: dict, now: Optional[Release] = None,
-               today: Optional[Checklist] = None, current: Optional[Version] = None) -> tuple[tuple, str, str]:
+               today: Optional[Checklist] = None, current: Optional[Version] = None,
+               evaluated: Optional[Evaluation] = None) -> tuple[tuple, str, str]:
     """(item id, status) of what was failed, pending or expired in v, the checklist's sha256, and any problem.
 
     Evaluated once per distinct items, checklists and evaluation date; when they are those of the file HEAD
@@ -228,7 +229,9 @@ def _not_ready(b: TimelineBuilder, v: Version, memo: dict, now: Optional[Release
     if key not in memo:
         same = now is not None and today is not None and head is not None and not b.gh.dirty(current.path) \
             and v.checklists == current.checklists and checklist == head.checklist and items == head.items
-        if same:
+        if same and evaluated is not None and not any(entry.expires for entry in now.entries):
+            e, problem = evaluated, ""  # no waiver can expire: the statuses are those of any other day
+        elif same:
             release = now if launch_date and now.launch and now.launch.date and \
                 now.launch.date.isoformat() == launch_date else dataclasses.replace(now, launch=None)
             e, problem = evaluate(release, today, on), ""
@@ -277,6 +280,7 @@ def _release(b: TimelineBuilder, r: Release, today: Optional[Checklist]) -> tupl
         except Exception:  # noqa: BLE001 - the loader reported it
             working = None
     memo: dict = {}
+    reused = launched if launched is not None and launched.release is r else None
     signoffs = {}
     committed = b.summary(current).signoffs if current is not None else {}
     for s in r.signoffs:
@@ -285,7 +289,8 @@ def _release(b: TimelineBuilder, r: Release, today: Optional[Checklist]) -> tupl
             signoffs[s.role] = SignoffRecord(s.role, None)
             continue
         origin, before_clone = b.origin(current, key)
-        not_ready, sha, problem = ((), "", "") if before_clone else _not_ready(b, origin, memo, r, today, current)
+        not_ready, sha, problem = ((), "", "") if before_clone else _not_ready(b, origin, memo, r, today, current,
+                                                                              reused)
         signoffs[s.role] = SignoffRecord(s.role, None if before_clone else origin.commit, before_clone, not_ready,
                                          anchor is not None and not before_clone and not gh.is_ancestor(origin, anchor),
                                          sha, problem)

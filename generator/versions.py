@@ -39,6 +39,7 @@ class Summary:
     signoff_ends: dict = field(default_factory=dict, compare=False, repr=False)
     signoff_starts: dict = field(default_factory=dict, compare=False, repr=False)  # role -> its key line's start
     key_ends: dict = field(default_factory=dict, compare=False, repr=False)  # as signoff_ends, per top-level key
+    key_starts: dict = field(default_factory=dict, compare=False, repr=False)
 
     def value(self, key: str):
         """The canonical value of one entry key (`items.<id>`, `signoffs.<role>`, `launch`, `checklist`)."""
@@ -119,7 +120,7 @@ def summarise(data: Optional[bytes]) -> Summary:
         next(events), next(events)  # stream and document start
         if type(next(events)) is not yaml.MappingStartEvent:
             return UNREADABLE
-        root, ends, starts, key_ends, pending = [], {}, {}, {}, None
+        root, ends, starts, key_ends, key_starts, pending = [], {}, {}, {}, {}, None
         for key_event in events:
             if pending is not None:
                 key_ends[pending] = offset(key_event.end_mark.index)
@@ -127,6 +128,7 @@ def summarise(data: Optional[bytes]) -> Summary:
                 break
             key = _node(events, key_event, 1)
             key = key if isinstance(key, str) else repr(key)
+            key_starts[key] = offset(key_event.start_mark.index, start=True)
             value_event = next(events)
             if key == "signoffs" and type(value_event) is yaml.MappingStartEvent:
                 value = _signoffs(events, offset, ends, starts)
@@ -141,7 +143,7 @@ def summarise(data: Optional[bytes]) -> Summary:
     except (UnicodeDecodeError, yaml.YAMLError, RecursionError, ValueError, StopIteration, _Unreadable):
         return UNREADABLE
     out: dict = {"items": {}, "signoffs": {}, "launch": None, "launch_date": None, "checklist": None,
-                 "signoff_ends": ends, "signoff_starts": starts, "key_ends": key_ends}
+                 "signoff_ends": ends, "signoff_starts": starts, "key_ends": key_ends, "key_starts": key_starts}
     for key, value in root:
         mapping = isinstance(value, tuple) and value[:1] != ("[",)
         if key == "items" and mapping:

@@ -549,3 +549,29 @@ def test_a_byte_order_mark_does_not_hide_a_launch_or_sign_off_from_the_byte_test
 
     for data in (b"\xef\xbb\xbflaunch: {date: 2026-02-09}\n", b"release: '1'\n---\n\xef\xbb\xbfsignoffs: {a: 1}\n"):
         assert may_hold(data)
+
+
+TAILS = ["launch: {date: 2026-02-09}\n", "launch:\n  date: 2026-02-09\n", "checklist: web\n", "items:\n  x: done\n",
+         "  extra: {status: done}\n", "    continued\n", "# note\n", "\n", "signoffs:\n  a: {name: A, date: B}\n"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, len(LINES) - 1), st.sampled_from(ROLES)), max_size=5),
+       st.lists(st.integers(0, len(TAILS) - 1), min_size=1, max_size=4))
+def test_a_version_skipped_as_only_appended_changes_nothing_wanted(before, tail):
+    """edits() passes over a commit that appended only lines holding no wanted entry, without parsing its
+    parent: whenever it does, parsing both finds no wanted change."""
+    head = 'release: "1.1"\nitems:\n  security: done\nsignoffs:\n'
+    p_text = head + "".join(LINES[i].format(role=r) for i, r in before)
+    v_text = p_text + "".join(TAILS[i] for i in tail)
+    commit = Commit("0" * 40, "A", "a@x", dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), "A",
+                    dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), "not signed", "s")
+    p = Version(commit, 0, "results/1.1.yaml", "1" * 40)
+    v = Version(commit, 1, "results/1.1.yaml", "2" * 40, p)
+    builder = TimelineBuilder(_Blobs({p.blob: p_text.encode(), v.blob: v_text.encode()}), Path("."))
+    for wanted in (lambda key: not key.startswith("signoffs.") and key != "launch", lambda key: True):
+        if builder._appended_unwanted(p, v, wanted):
+            before_s, after_s = summarise(p_text.encode()), summarise(v_text.encode())
+            if before_s.readable:
+                from generator.versions import changes
+                assert [c for c in changes(before_s, after_s) if wanted(c.key)] == [], (p_text, v_text)
