@@ -12,7 +12,7 @@ from typing import Callable, Iterable, Optional, Sequence
 
 from generator.errors import printable
 from generator.model import Evaluation
-from generator.people import Team
+from generator.people import Team, signed_by
 from generator.text import comparable
 from generator.provenance import Repository
 
@@ -89,9 +89,11 @@ def signoff_missing(ctx: AuditContext) -> Iterable[Finding]:
         e = ctx.judged(now)
         if e.launched:
             for role in e.unsigned:
+                why = f" that counts ({role}'s sign-off does not: {e.uncounted[role]})" if role in e.uncounted else ""
                 yield Finding("signoff-missing", "error", now.release.name,
-                              f"launched {e.release.launch.date} without a sign-off by {role}",
-                              {"role": role, "file": now.release.path, **_as_of(ctx, now)})
+                              f"launched {e.release.launch.date} without a sign-off by {role}{why}",
+                              {"role": role, "file": now.release.path, **_as_of(ctx, now),
+                               **({"uncounted": e.uncounted[role]} if role in e.uncounted else {})})
 
 
 def launched_before_signoff(ctx: AuditContext) -> Iterable[Finding]:
@@ -193,23 +195,37 @@ def signoff_unsigned(ctx: AuditContext) -> Iterable[Finding]:
     readiness.yml lists for the person named (git's principal, not only a good %G?); it does not count."""
     if ctx.team is None or not ctx.config.get("signed_commits"):
         return
-    for e, s, commit in _recorded_signoffs(ctx):
-        person = ctx.team.person(s.name)
-        if person is not None and commit.signature.startswith("good") and commit.signer == person.id:
-            continue
-        if commit.signer:
-            how = f"signed by a key of {ctx.team.people[commit.signer].name}" \
-                if commit.signer in ctx.team.people else f"signed by {commit.signer}"
-        elif commit.signature.startswith("good"):
-            how = "signed by a key readiness.yml does not list"
-        else:
-            how = commit.signature
-        whose = f"of {person.name}" if person else "of anyone listed (the name matches no person)"
-        yield Finding("signoff-unsigned", "error", e.release.name,
-                      f"{s.role} sign-off by {s.name} does not count: {commit.short}, which recorded it, is "
-                      f"{how}, not by a key {whose}",
-                      {"role": s.role, "signer": s.name, "person": person.id if person else None,
-                       "principal": commit.signer or None, "commit": _commit(commit), "line": _line(s.location)})
+    for e in ctx.evaluations:
+        history = ctx.history(e)
+        for s in e.release.signoffs:
+            record = history.signoffs.get(s.role) if history is not None else None
+            commit = record.commit if record is not None else None
+            person = ctx.team.person(s.name)
+            if signed_by(person, commit):
+                continue
+            whose = f"of {person.name}" if person else "of anyone listed (the name matches no person)"
+            if commit is None:
+                where = "before this shallow clone's first commit" if record is not None and record.before_clone \
+                    else "in no commit (it is not committed)" if ctx.repository.available \
+                    else f"where no git history could be read ({ctx.repository.reason})"
+                yield Finding("signoff-unsigned", "error", e.release.name,
+                              f"{s.role} sign-off by {s.name} does not count: it was recorded {where}, so no "
+                              f"signature by a key {whose} can be checked",
+                              {"role": s.role, "signer": s.name, "person": person.id if person else None,
+                               "commit": None, "line": _line(s.location)})
+                continue
+            if commit.signer:
+                how = f"signed by a key of {ctx.team.people[commit.signer].name}" \
+                    if commit.signer in ctx.team.people else f"signed by {commit.signer}"
+            elif commit.signature.startswith("good"):
+                how = "signed by a key readiness.yml does not list"
+            else:
+                how = commit.signature
+            yield Finding("signoff-unsigned", "error", e.release.name,
+                          f"{s.role} sign-off by {s.name} does not count: {commit.short}, which recorded it, is "
+                          f"{how}, not by a key {whose}",
+                          {"role": s.role, "signer": s.name, "person": person.id if person else None,
+                           "principal": commit.signer or None, "commit": _commit(commit), "line": _line(s.location)})
 
 
 def signoff_not_allowed(ctx: AuditContext) -> Iterable[Finding]:
@@ -228,7 +244,9 @@ def signoff_not_allowed(ctx: AuditContext) -> Iterable[Finding]:
                 why = f"is {person.name}, who may not sign it (policy.roles.{s.role}: {allowed})"
             else:
                 continue
-            yield Finding("signoff-not-allowed", "error", now.release.name, f"{s.role} sign-off by {s.name} {why}",
+            counts = "; it does not count" if ctx.team.policy is not None else ""
+            yield Finding("signoff-not-allowed", "error", now.release.name,
+                          f"{s.role} sign-off by {s.name} {why}{counts}",
                           {"role": s.role, "signer": s.name, "person": person.id if person else None,
                            "line": _line(s.location), **_as_of(ctx, now)})
 

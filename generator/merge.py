@@ -52,8 +52,11 @@ def _item_status(item, entries: dict[str, Entry]) -> tuple[str, Optional[Entry],
     return "pending", None, own
 
 
-def evaluate(release: Release, checklist: Checklist, today: Optional[dt.date] = None) -> Evaluation:
-    """Apply DESIGN.md's verdict rules to one release on its evaluation date."""
+def evaluate(release: Release, checklist: Checklist, today: Optional[dt.date] = None,
+             uncounted: Optional[dict] = None) -> Evaluation:
+    """Apply DESIGN.md's verdict rules to one release on its evaluation date; a sign-off in `uncounted` (role
+    -> why, from the sign-off policy: people.uncounted) is shown but leaves its role unsigned."""
+    uncounted = {role: why for role, why in (uncounted or {}).items() if role in {r.id for r in checklist.roles}}
     on = evaluation_date(release, today)
     entries = {e.target: e for e in release.entries}
     results = []
@@ -74,7 +77,7 @@ def evaluate(release: Release, checklist: Checklist, today: Optional[dt.date] = 
     section_counts = tuple((section, Counts.tally(by_section.get(section.id, ()))) for section in checklist.sections)
     signed = {s.role: s for s in release.signoffs}
     signoffs = {role.id: signed.get(role.id) for role in checklist.roles}
-    unsigned = tuple(role.id for role in checklist.roles if role.id not in signed)
+    unsigned = tuple(role.id for role in checklist.roles if role.id not in signed or role.id in uncounted)
 
     reasons: list[Reason] = []
     for r in results:
@@ -87,7 +90,9 @@ def evaluate(release: Release, checklist: Checklist, today: Optional[dt.date] = 
         if r.status == "waived" and not r.expired:
             reasons.append(Reason("waived", r.item.id, r.item.plain))
     labels = {role.id: role.label for role in checklist.roles}
-    reasons += [Reason("unsigned", role, labels[role]) for role in unsigned]
+    reasons += [Reason("unsigned", role, labels[role] if role not in uncounted else
+                       f"{labels[role]} (signed by {signed[role].name}, not counted: {uncounted[role]})")
+                for role in unsigned]
 
     if counts.failed or counts.pending or any(r.expired for r in results):
         verdict = "NO"
@@ -97,7 +102,7 @@ def evaluate(release: Release, checklist: Checklist, today: Optional[dt.date] = 
         verdict = "YES"
     blocking = tuple(r.item.id for r in results if r.status in ("failed", "pending", "waived"))
     return Evaluation(release, checklist, on, tuple(results), counts, section_counts, verdict, tuple(reasons),
-                      blocking, unsigned, signoffs)
+                      blocking, unsigned, signoffs, uncounted)
 
 
 def release_order(evaluations: list[Evaluation]) -> list[Evaluation]:

@@ -326,6 +326,7 @@ class Evaluation:
     blocking: tuple[str, ...]
     unsigned: tuple[str, ...]
     signoffs: dict = field(compare=False)  # role id -> Signoff or None
+    uncounted: dict = field(default_factory=dict, compare=False)  # role id -> why its sign-off does not count
 
     @property
     def progress(self) -> float:

@@ -82,6 +82,36 @@ class Team:
         return allowed is None or person.id in allowed
 
 
+def signed_by(person: Optional[Person], commit) -> bool:
+    """Whether a commit carries a good signature by one of the keys readiness.yml lists for `person`."""
+    return person is not None and commit is not None and commit.signature.startswith("good") and \
+        commit.signer == person.id
+
+
+def uncounted(team: Optional[Team], signoffs, commits: dict, signed_commits: bool) -> dict[str, str]:
+    """Why each sign-off does not count toward the verdict (role id -> reason; a role left out counts).
+
+    With a policy, a sign-off by no one on the team, or by a person the policy does not let sign the role,
+    does not count; with `audit.signed_commits`, neither does one whose recording commit (`commits`: role ->
+    Commit, or None when not known) is not signed by a key of the person named. No team: every one counts."""
+    out: dict[str, str] = {}
+    if team is None:
+        return out
+    for s in signoffs:
+        person = team.person(s.name)
+        if team.policy is not None and person is None:
+            out[s.role] = f"{s.name} is no one listed under people: in readiness.yml"
+        elif team.policy is not None and not team.may_sign(s.role, person):
+            out[s.role] = f"{person.name} may not sign this role (policy.roles.{s.role})"
+        elif signed_commits and not signed_by(person, commits.get(s.role)):
+            commit = commits.get(s.role)
+            whose = f"a key of {person.name}" if person else "a key of a person listed in readiness.yml"
+            out[s.role] = f"commit {commit.short}, which recorded it, is not signed by {whose}" if commit else \
+                f"the commit that recorded it is not known (not committed, or before a shallow clone's first " \
+                f"commit), so no signature by {whose} is"
+    return out
+
+
 def read_team(reader, people_node, groups_node, policy_node) -> Optional[Team]:
     """The `people:`, `groups:` and `policy:` sections of readiness.yml, every problem reported at its place;
     None when no people are listed (then no policy applies and names are compared as today)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -18,7 +19,7 @@ from generator.checklist import load_checklist
 from generator.errors import InputError, Location, Problem, Problems, display_path
 from generator.merge import evaluate, release_order
 from generator.model import Checklist, Evaluation, Release
-from generator.people import read_team
+from generator.people import read_team, uncounted
 from generator.parallel import WorkerLost, parallel_map
 from generator.history import GitHistory
 from generator.provenance import Repository
@@ -48,6 +49,7 @@ class Project:
     timelines: Timelines = field(default_factory=lambda: Timelines({}, {}))  # the history stage's output
     repository: Repository = field(default_factory=lambda: Repository(False, "not read"))
     history_warning: Optional[Problem] = None  # incomplete history: `build` warns once, `build --strict` fails
+    uncounted: dict = field(default_factory=dict)  # release name -> {role: why its sign-off does not count}
 
     @property
     def histories(self) -> dict[str, ReleaseHistory]:
@@ -62,7 +64,8 @@ class Project:
 
     def evaluations(self, today: Optional[dt.date] = None) -> list[Evaluation]:
         """Every release evaluated against its checklist version, oldest first (the last is the latest)."""
-        return release_order([evaluate(r, self.checklist_of(r), today) for r in self.releases])
+        return release_order([evaluate(r, self.checklist_of(r), today, self.uncounted.get(r.name))
+                              for r in self.releases])
 
 
 class _ChecklistsAt(Mapping):
@@ -165,7 +168,8 @@ def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
 
     team = config.get("team")
     history = GitHistory(root, team.allowed_signers() if team else "")
-    reader = TimelineBuilder(history, root)
+    signed_commits = bool(team and config.get("audit", {}).get("signed_commits"))
+    reader = TimelineBuilder(history, root, launch_signers=signed_commits)
     for message in history.problems:
         problems.warning(Location(".git"), message)
     releases: list[Release] = []
@@ -207,8 +211,29 @@ def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
     problems.raise_if_errors()
     timelines = build_timelines(reader, releases, versions)
     problems.extend(reader.warnings)
+    timelines, discounted = _apply_policy(timelines, releases, team, signed_commits)
     return Project(root, config, checklists, tuple(releases), tuple(problems.warnings), versions, timelines,
-                   history.repo, _history_warning(history))
+                   history.repo, _history_warning(history), discounted)
+
+
+def _apply_policy(timelines: Timelines, releases, team, signed_commits: bool) -> tuple[Timelines, dict]:
+    """The sign-offs that do not count under the policy, now and as launched; the launch verdicts re-judged."""
+    if team is None:
+        return timelines, {}
+    now, launched, histories = {}, dict(timelines.launched), dict(timelines.histories)
+    for r in releases:
+        h = histories.get(r.name)
+        commits = {role: s.commit for role, s in h.signoffs.items()} if h is not None else {}
+        now[r.name] = uncounted(team, r.signoffs, commits, signed_commits)
+        e = launched.get(r.name)
+        if e is None or h is None or h.launch is None:
+            continue
+        at_launch = uncounted(team, e.release.signoffs, h.launch.signoff_commits, signed_commits)
+        if at_launch:
+            e = launched[r.name] = evaluate(e.release, e.checklist, None, at_launch)
+            histories[r.name] = dataclasses.replace(h, launch=dataclasses.replace(h.launch, verdict=e.verdict,
+                                                                                  progress=e.progress))
+    return dataclasses.replace(timelines, histories=histories, launched=launched), {k: v for k, v in now.items() if v}
 
 
 def _checklists_for(reader: TimelineBuilder, shown: str, current: dict[str, Checklist]) -> "_ChecklistsAt":

@@ -62,8 +62,9 @@ class _At(Mapping):
 class TimelineBuilder:
     """Reads versions from a GitHistory, each blob summarised, parsed and evaluated at most once."""
 
-    def __init__(self, gh: GitHistory, root: Path):
+    def __init__(self, gh: GitHistory, root: Path, launch_signers: bool = False):
         self.gh, self.root = gh, root
+        self.launch_signers = launch_signers  # find the commits that recorded each sign-off as launched
         self._summaries: dict[Optional[str], Summary] = {}
         self._may_hold: dict[tuple, bool] = {}
         self._checklists: dict[str, Optional[Checklist]] = {}

@@ -49,6 +49,8 @@ class LaunchRecord:
     problem: str = ""
     before_clone: bool = False  # recorded at or before a shallow clone's first commit: not readable as launched
     checklist_commit: Optional[Commit] = None  # the commit of the checklist revision it was evaluated against
+    signoff_commits: dict = field(default_factory=dict, compare=False)  # role -> Commit (None: not known) that
+    # gave each sign-off at launch its value; read only when the sign-off policy checks commit signatures
 
 
 @dataclass(frozen=True)
@@ -269,6 +271,10 @@ def _release(b: TimelineBuilder, r: Release, today: Optional[Checklist]) -> tupl
         unchecked.append("some commits could not be read")
     launch_v = next((v for v in versions if b.may_hold(v, launch_only=True) and b.summary(v).launch_date), None)
     launch, launched = _launch(b, launch_v, r, today, current) if launch_v is not None else (None, None)
+    if launch is not None and launched is not None and b.launch_signers:
+        origins = {s.role: b.origin(launch_v, f"signoffs.{s.role}") for s in launched.release.signoffs}
+        launch = dataclasses.replace(launch, signoff_commits={role: None if before_clone else o.commit
+                                                              for role, (o, before_clone) in origins.items()})
     if launch is not None and launch.problem:
         unchecked.append(f"the release as launched could not be evaluated: {launch.problem}")
     anchor = launch_v if launch_v is not None and not launch_v.boundary else None

@@ -102,11 +102,15 @@ def test_a_signoff_by_someone_the_policy_does_not_allow_is_an_error(tmp_path):
                    [(TECH[0], "Ian Intern", "2026-02-07", "Ian Intern"), (*OWNER, "2026-02-08", OWNER[1])],
                    LAUNCH_FEB, FEB)
     code, report = run_audit(repo.root)
-    assert pairs(report) == {("1.1", "signoff-not-allowed")}
-    [f] = report["findings"]
+    # The sign-off does not count, so the release launched with the role unsigned.
+    assert pairs(report) == {("1.1", "signoff-not-allowed"), ("1.1", "signoff-missing"), ("1.1", "launched-not-ready")}
+    [f] = [f for f in report["findings"] if f["rule"] == "signoff-not-allowed"]
     assert f["severity"] == "error" and f["evidence"]["person"] == "ian" and f["evidence"]["role"] == "tech-lead"
     assert f["message"] == ("tech-lead sign-off by Ian Intern is Ian Intern, who may not sign it "
-                            "(policy.roles.tech-lead: Grace Hopper)")
+                            "(policy.roles.tech-lead: Grace Hopper); it does not count")
+    [missing] = [f for f in report["findings"] if f["rule"] == "signoff-missing"]
+    assert missing["message"] == ("launched 2026-02-09 without a sign-off by tech-lead that counts (tech-lead's "
+                                  "sign-off does not: Ian Intern may not sign this role (policy.roles.tech-lead))")
     assert code == 1
 
 
@@ -281,6 +285,64 @@ def test_with_signed_commits_a_signoff_counts_only_when_signed_by_the_persons_ke
                                  "of Linus Pauling")
     assert good  # the commit exists; its sign-off is the one not reported
     assert code == 1
+
+
+def _status(root: Path, release: str) -> dict:
+    import json
+
+    result = CliRunner().invoke(cli, ["status", release, "--json", "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_a_signoff_that_does_not_count_leaves_its_role_unsigned_in_the_verdict_now_and_at_launch(tmp_path):
+    grace, linus, jonas = (_key(tmp_path, n) for n in ("grace", "linus", "jonas"))
+    team = TEAM.replace("emails: [grace.hopper@example.com]", "emails: [grace.hopper@example.com]\n    keys: "
+                        f"[\"{grace.with_suffix('.pub').read_text().strip()}\"]") \
+        .replace("emails: [linus.pauling@example.com]", "emails: [linus.pauling@example.com]\n    keys: "
+                 f"[\"{linus.with_suffix('.pub').read_text().strip()}\"]")
+    repo = clean_repo(tmp_path, team + POLICY + "audit:\n  signed_commits: true\n")
+    base = 'release: "1.1"\n' + items_block("2026-02", 5)
+    repo.commit("Results 1.1", {"results/1.1.yaml": base}, "Ada Lovelace", "2026-02-06T09:00:00+00:00")
+    text = base + "signoffs:\n  tech-lead: {name: Grace Hopper, date: 2026-02-07}\n"
+    _signed_commit(repo, "results/1.1.yaml", text, "Grace Hopper", "2026-02-07T10:00:00+00:00", grace)
+    text += "  product-owner: {name: Linus Pauling, date: 2026-02-08}\n"
+    forged = _signed_commit(repo, "results/1.1.yaml", text, "Linus Pauling", "2026-02-08T10:00:00+00:00", jonas)
+    status = _status(repo.root, "1.1")
+    assert (status["verdict"], status["unsigned"]) == ("NEEDS REVIEW", ["product-owner"])
+    assert status["signoffs"]["product-owner"]["name"] == "Linus Pauling"  # shown, but not counted
+    # The same launch recorded over the forged sign-off: launched (and judged at launch) with the role unsigned.
+    launched = text + f"launch: {LAUNCH_FEB}\n"
+    _signed_commit(repo, "results/1.1.yaml", launched, "Ada Lovelace", "2026-02-09T10:00:00+00:00", None)
+    code, report = run_audit(repo.root)
+    assert {f["rule"] for f in report["findings"] if f["release"] == "1.1"} == \
+        {"signoff-unsigned", "signoff-missing", "launched-not-ready", "unsigned-commit"}  # launch commit unsigned
+    site = _site(repo, tmp_path)
+    page = _text((site / "releases" / "1.1" / "index.html").read_text())
+    assert "Ready for production: NEEDS REVIEW" in page and "Verdict at launch: NEEDS REVIEW" in page
+    assert (f"Product Owner Linus Pauling does not count commit {forged[:10]}, which recorded it, is not signed by a "
+            "key of Linus Pauling 2026-02-08") in page
+    assert "does not count Product Owner (signed by Linus Pauling, not counted: commit" in page
+    # Linus re-records his own line with his own key: now it counts, and the verdict is YES.
+    fixed = launched.replace("date: 2026-02-08}", "date: 2026-02-09}")
+    _signed_commit(repo, "results/1.1.yaml", fixed, "Linus Pauling", "2026-02-10T10:00:00+00:00", linus)
+    status = _status(repo.root, "1.1")
+    assert (status["verdict"], status["unsigned"]) == ("YES", [])
+    assert code == 1
+
+
+def test_without_a_policy_or_signed_commits_every_signoff_counts_as_before(tmp_path):
+    repo = clean_repo(tmp_path, TEAM)  # people, no policy, no signed_commits: Ian may sign
+    record_release(repo, "1.1", items_block("2026-02", 5),
+                   [(TECH[0], "Ian Intern", "2026-02-07", "Ian Intern"), (*OWNER, "2026-02-08", OWNER[1])],
+                   LAUNCH_FEB, FEB)
+    assert _status(repo.root, "1.1")["verdict"] == "YES"
+    with_policy = clean_repo(tmp_path / "two", TEAM + POLICY)
+    record_release(with_policy, "1.1", items_block("2026-02", 5),
+                   [(TECH[0], "Ian Intern", "2026-02-07", "Ian Intern"), (*OWNER, "2026-02-08", OWNER[1])],
+                   LAUNCH_FEB, FEB)
+    status = _status(with_policy.root, "1.1")
+    assert (status["verdict"], status["unsigned"]) == ("NEEDS REVIEW", ["tech-lead"])
 
 
 # --- matching, as a property ----------------------------------------------------------------------------
