@@ -8,6 +8,7 @@ times, owners and modes, so the same inputs give the same bytes.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import tarfile
@@ -16,8 +17,9 @@ from pathlib import Path
 from typing import Optional
 
 from generator.errors import InputError, Location, Problem, printable
-from generator.exports import dumps, release_csv, release_json
+from generator.exports import dumps, dumps_compact, release_csv, release_json
 from generator.provenance import HEX, Git, GitError
+from generator.source import MAX_INPUT_BYTES, read_regular
 
 BUNDLE_NAMESPACE = "readiness-bundle"
 MTIME = 0  # every entry's time: a bundle's bytes must not depend on when it was made
@@ -66,31 +68,71 @@ def _signoffs(e, history, team) -> list[dict]:
 
 def _sign(data: bytes, key: Path) -> bytes:
     """An `ssh-keygen -Y sign` signature of `data` in the readiness-bundle namespace."""
-    from generator.verify import _ssh_keygen
+    from generator.verify import sign_file
 
     with tempfile.TemporaryDirectory(prefix="readiness-bundle-") as tmp:
         path = Path(tmp) / "SHA256SUMS"
         path.write_bytes(data)
-        result = _ssh_keygen(["-Y", "sign", "-n", BUNDLE_NAMESPACE, "-f", str(key), str(path)])
-        sig = path.with_name("SHA256SUMS.sig")
-        if result.returncode != 0 or not sig.is_file():
-            why = printable(result.stderr.decode("utf-8", "replace").strip()[:300]) or "no signature written"
-            raise InputError([Problem(Location(str(key)), f"could not sign the bundle with this key ({why})")])
-        return sig.read_bytes()
+        return sign_file(path, key, BUNDLE_NAMESPACE, "the auditor's bundle").read_bytes()
 
 
-def bundle_files(site, root: Path, name: str, sign_key: Optional[Path] = None) -> dict[str, bytes]:
-    """The bundle's files by name (SHA256SUMS included), for release `name` of the site data."""
+def _find(site, name: str):
     found = [e for e in site.evaluations if e.release.name == name]
     if not found:
         known = ", ".join(e.release.name for e in site.evaluations[-10:])
         raise InputError([Problem(Location("results/"), f"no release `{name}`; releases include {known}")])
-    e = found[0]
+    return found[0]
+
+
+def bundle_path(e) -> str:
+    """Where a release's bundle sits in the site: beside its page, named after the release."""
+    return f"releases/{e.release.name}/{e.release.name.rsplit('/', 1)[-1]}-audit.tar.gz"
+
+
+def _small_files(site, e) -> dict[str, bytes]:
+    """The bundle's files made from the site data alone (no git, no exports): cheap, so they key the rest."""
+    name, history = e.release.name, site.histories.get(e.release.name)
+    launch = history.launch if history else None
+    findings = [f.as_json() for f in site.findings if f.release == name]
+    last = history.last if history else None
+    return {
+        "findings.json": dumps({"release": name, "findings": findings}).encode(),
+        "signoffs.json": dumps({"release": name, "signoffs": _signoffs(e, history, site.config.get("team")),
+                                "uncounted": e.uncounted}).encode(),
+        "provenance.json": dumps({
+            "release": name, "file": e.release.path, "sha256": e.release.sha256,
+            "last_commit": last.sha if last else None, "uncommitted_changes": bool(history and history.dirty),
+            "checklist": e.checklist.name, "checklist_sha256": e.checklist.sha256,
+            "launch_commit": launch.commit.sha if launch else None,
+            "verdict_at_launch": launch.verdict if launch else None, "verdict_now": e.verdict}).encode()}
+
+
+def bundle_key(site, e, exports_key: str, signer: str = "") -> str:
+    """A hash of everything the bundle is made of; its git logs stand in as the newest commit of each file
+    (a commit's id covers all before it), so a rebuild makes again only the bundles whose inputs moved."""
+    import generator.cache as cache
+
+    history = site.histories.get(e.release.name)
+    revisions = site.revisions.get(e.checklist.name) or []
+    rows = [(r.commit.sha, r.path) for r in history.commits[:1]] if history else []
+    return cache.key("bundle", e.release.name, e.release.path, exports_key, signer, rows,
+                     history.more_commits + len(history.commits) if history else 0,
+                     revisions[0].commit.sha if revisions else None, len(revisions),
+                     sorted(_small_files(site, e).items()))
+
+
+def bundle_files(site, root: Path, name: str, sign_key: Optional[Path] = None,
+                 exports: Optional[tuple[bytes, bytes]] = None) -> dict[str, bytes]:
+    """The bundle's files by name (SHA256SUMS included), for release `name` of the site data; `exports` are
+    the release's JSON and CSV as the site holds them (made here when not given: the same bytes)."""
+    e = _find(site, name)
     history = site.histories.get(name)
-    team = site.config.get("team")
     prefix = f"{name}/"
     files: dict[str, bytes] = {}
-    files["results-now.yaml"] = (root / e.release.path).read_bytes()
+    now = read_regular(root / e.release.path, e.release.path, MAX_INPUT_BYTES, "results files are kept small")
+    if hashlib.sha256(now).hexdigest() != e.release.sha256:
+        raise InputError([Problem(Location(e.release.path), "changed while the site was being built; build again")])
+    files["results-now.yaml"] = now
     git = Git(root)
     launch = history.launch if history else None
     if site.repository.available:
@@ -103,16 +145,9 @@ def bundle_files(site, root: Path, name: str, sign_key: Optional[Path] = None) -
         checklist = _blob_at(git, launch.commit.sha, f"checklists/{launch.checklist or e.checklist.name}.md")
         if checklist is not None:
             files["checklist-as-launched.md"] = checklist
-    findings = [f.as_json() for f in site.findings if f.release == name]
-    files["findings.json"] = dumps({"release": name, "findings": findings}).encode()
-    files["signoffs.json"] = dumps({"release": name, "signoffs": _signoffs(e, history, team)}).encode()
-    files["release.json"] = dumps(release_json(e)).encode()
-    files["release.csv"] = release_csv(e).encode()
-    files["provenance.json"] = dumps({
-        "release": name, "file": e.release.path, "git_commit": site.repository.head,
-        "dirty": list(site.repository.dirty),
-        "launch_commit": launch.commit.sha if launch else None,
-        "verdict_at_launch": launch.verdict if launch else None, "verdict_now": e.verdict}).encode()
+    files.update(_small_files(site, e))
+    json_bytes, csv_bytes = exports or (dumps_compact(release_json(e)).encode(), release_csv(e).encode())
+    files["release.json"], files["release.csv"] = json_bytes, csv_bytes
     sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {n}\n" for n, data in sorted(files.items()))
     files["SHA256SUMS"] = sums.encode()
     if sign_key is not None:
@@ -124,8 +159,9 @@ def tar_bytes(files: dict[str, bytes]) -> bytes:
     """A plain tar of `files`, sorted, every entry owned by 0:0 with mode 0644 and time MTIME."""
     out = io.BytesIO()
     with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for name in sorted({n.split("/", 1)[0] + "/" for n in files}):
-            info = tarfile.TarInfo(name.rstrip("/"))
+        folders = {"/".join(n.split("/")[:i]) for n in files for i in range(1, n.count("/") + 1)}
+        for name in sorted(folders):
+            info = tarfile.TarInfo(name)
             info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o755, MTIME
             tar.addfile(info)
         for name, data in sorted(files.items()):
@@ -137,10 +173,17 @@ def tar_bytes(files: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def write_bundle(site, root: Path, name: str, dest: Path, sign_key: Optional[Path] = None) -> int:
-    """Write release `name`'s bundle to `dest` (replacing it whole); returns the number of files in it."""
-    files = bundle_files(site, root, name, sign_key)
+def archive(files: dict[str, bytes], compressed: bool) -> bytes:
+    """The tar of `files`, gzip-compressed when asked (no name and time in the gzip header: same bytes)."""
     data = tar_bytes(files)
+    return gzip.compress(data, compresslevel=9, mtime=0) if compressed else data
+
+
+def write_bundle(site, root: Path, name: str, dest: Path, sign_key: Optional[Path] = None) -> int:
+    """Write release `name`'s bundle to `dest` (replacing it whole; gzip-compressed when `dest` ends in .gz or
+    .tgz, as the site's); returns the number of files in it."""
+    files = bundle_files(site, root, name, sign_key)
+    data = archive(files, dest.name.endswith((".gz", ".tgz")))
     tmp = dest.with_name(f".{dest.name}.tmp")
     try:
         tmp.write_bytes(data)
@@ -151,3 +194,27 @@ def write_bundle(site, root: Path, name: str, dest: Path, sign_key: Optional[Pat
                                   "another place with -o")]) from None
     return len(files)
 
+
+def place_bundles(site, root: Path, out: Path, cache=None, previous=None, sign_key: Optional[Path] = None) -> int:
+    """Put every release's bundle into the built site `out`, beside its page: linked from the previous site
+    when the build cache says its bytes are those this build would make, else made (and their hash kept).
+    Reads each release's exports from `out`, so the bundle holds the very bytes the site publishes."""
+    from generator.pages import release_key
+
+    signer = hashlib.sha256(sign_key.read_bytes()).hexdigest() if sign_key is not None else ""
+    made = 0
+    for e in site.evaluations:
+        path = bundle_path(e)
+        entry = bundle_key(site, e, release_key(site, e, "data"), signer)
+        digest = cache.get(entry) if cache is not None else None
+        target = out / path
+        if digest is not None and previous is not None and previous.link(path, entry, target, digest):
+            continue
+        exports = tuple((out / f"data/releases/{e.release.name}.{kind}").read_bytes() for kind in ("json", "csv"))
+        data = archive(bundle_files(site, root, e.release.name, sign_key, exports), compressed=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        made += 1
+        if cache is not None:
+            cache.put(entry, hashlib.sha256(data).hexdigest(), None)
+    return made

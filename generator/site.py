@@ -19,6 +19,7 @@ from typing import Callable, Iterable, Iterator, Optional
 import yaml
 
 from generator import hookstate
+from generator.bundle import place_bundles
 from generator.builddir import MARKER, build_folder, check_site_dir, publish, remove_stale, write_failure
 from generator.cache import Cache, _Writer, encode
 from generator.cache import key as cache_key
@@ -415,6 +416,8 @@ def _build_in(work: Path, site: SiteData, site_dir: Path, root: Path, step: Call
     _move_into(static, out)
     if state is not None:
         state.previous.place(out, store)
+    step("writing the auditor's bundles")
+    place_bundles(site, root, out, cache, state.previous if state is not None else None, sign_key)
     (out / MARKER).write_text("built by readiness; `readiness build` may replace this directory\n", encoding="utf-8")
     known = state.previous.digests if state is not None else None
     (out / MANIFEST).write_text(json.dumps(manifest(site, root, out, epoch, known), indent=2) + "\n",

@@ -113,13 +113,20 @@ def _ssh_keygen(args: list[str], stdin: Optional[bytes] = None) -> subprocess.Co
                           env=dict(os.environ, LC_ALL="C"))
 
 
+def sign_file(path: Path, key: Path, namespace: str, what: str) -> Path:
+    """`ssh-keygen -Y sign` of the file at `path` in `namespace`; the signature's path (`path` + .sig)."""
+    result = _ssh_keygen(["-Y", "sign", "-n", namespace, "-f", str(key), str(path)])
+    sig = path.with_name(path.name + ".sig")
+    if result.returncode != 0 or not sig.is_file():
+        why = printable(result.stderr.decode("utf-8", "replace").strip()[:300]) or "no signature written"
+        raise InputError([Problem(Location(str(key)), f"could not sign {what} with this key ({why}); give the "
+                                  "private key of an SSH key pair without a passphrase prompt, or an agent")])
+    return sig
+
+
 def sign_manifest(out: Path, key: Path) -> None:
     """manifest.json.sig beside the manifest: `ssh-keygen -Y sign` with the namespace readiness-manifest."""
-    result = _ssh_keygen(["-Y", "sign", "-n", SIGN_NAMESPACE, "-f", str(key), str(out / MANIFEST)])
-    if result.returncode != 0 or not (out / SIGNATURE).is_file():
-        why = printable(result.stderr.decode("utf-8", "replace").strip()[:300]) or "no signature written"
-        raise InputError([Problem(Location(str(key)), f"could not sign the manifest with this key ({why}); "
-                                  "give the private key of an SSH key pair without a passphrase prompt, or an agent")])
+    sign_file(out / MANIFEST, key, SIGN_NAMESPACE, "the manifest")
 
 
 def check_signature(site_dir: Path, allowed_signers: Path) -> str:

@@ -197,7 +197,7 @@ def test_dates_and_commit_hashes_never_break_across_lines(site, browser, width):
     for rel in ("releases/2.0.0/index.html", "signoffs/index.html", "audit/index.html"):
         page.goto((site / rel).as_uri())
         broken += [f"{rel}: {t}" for t in page.evaluate("""() => [...document.querySelectorAll(
-                'article time, article .rd-nowrap, article .rd-commits code')]
+                'article time, article .rd-nowrap, article .rd-commits code, article .rd-items-table td:nth-child(4)')]
             .filter(el => {
                 const range = document.createRange();
                 range.selectNodeContents(el);

@@ -82,7 +82,8 @@ def test_building_with_a_key_that_is_not_one_stops_with_nothing_published(repo, 
     bogus = tmp_path / "bogus"
     bogus.write_text("not a key\n")
     result = run("build", "--root", str(repo.root), "-d", str(tmp_path / "site"), "--sign", str(bogus))
-    assert result.exit_code == 1 and "could not sign the manifest with this key" in result.output
+    # The first thing signed is a release's bundle, before the manifest that lists it.
+    assert result.exit_code == 1 and "could not sign the auditor's bundle with this key" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "site").exists()
 
 
