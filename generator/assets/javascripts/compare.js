@@ -155,7 +155,7 @@
       var ul = el("ul", {"class": "rd-changes rd-changes--" + k[0]});
       these.forEach(function (c) {
         var li = el("li", {"class": "rd-compare-change", "data-kind": c.kind, "data-item": c.item,
-                           "data-before": c.before === null ? "" : c.before, "data-after": c.after === null ? "" : c.after,
+                           "data-before": c.before == null ? "" : c.before, "data-after": c.after == null ? "" : c.after,
                            "data-carried": c.carried || ""});
         li.appendChild(c.kind === "removed" ? el("span", {}, c.text) : releaseLink(b.release, c.item));
         if (c.kind !== "removed") li.lastChild.textContent = c.text;
