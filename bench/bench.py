@@ -2,16 +2,19 @@
 
     .venv/bin/python bench/bench.py                   # 100 and 1000 releases, 3 runs each
     .venv/bin/python bench/bench.py --sizes 100 --runs 1
+    .venv/bin/python bench/bench.py --sizes 10000 --products 200 --runs 1 --no-baseline   # an organisation
 
 Prints medians: full build wall time (with an empty build cache, as a first build), rebuild time after
-adding one results file (with the cache of the build before), generator time (all a build does but run
+adding one results file and after editing one (each with the cache of the build before), generator time (all a build does but run
 MkDocs: load, evaluate, render, write the docs and exports) from nothing and as a rebuild (warm cache,
 previous site), chart time, peak memory (resident, of the build and its worker processes together,
-sampled every 0.1 s, and never less than the largest process's peak), site size, largest release page,
+sampled every 0.1 s, and never less than the largest process's peak), site size and site bytes per
+release (KB, everything in the site divided by the releases), largest release page,
 and the baseline's build time and peak memory (a bare `mkdocs build` with Material of the same release
 pages as plain Markdown tables, default navigation), measured in the same
 invocation so the ratio is meaningful on a noisy machine. `--no-baseline` skips the baseline (at 10,000
-releases its navigation makes it take hours). Caches go to a temporary directory, never the user's.
+releases its navigation makes it take hours). `--products N` spreads the releases over N product folders
+of results/, as an organisation's services. Caches go to a temporary directory, never the user's.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from synth import add_release, write_baseline, write_history  # noqa: E402
+from synth import add_release, edit_release, write_baseline, write_history  # noqa: E402
 
 ENV = dict(os.environ, NO_MKDOCS_2_WARNING="1", SOURCE_DATE_EPOCH="1795824000")
 MEASURE = """
@@ -128,11 +131,11 @@ def size_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
 
 
-def bench(n: int, runs: int, baseline: bool) -> dict:
+def bench(n: int, runs: int, baseline: bool, products: int = 1) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"readiness-bench-{n}-") as tmp:
         tmp = Path(tmp)
         history = tmp / "history"
-        write_history(history, n)
+        write_history(history, n, products=products)
         readiness = [sys.executable, "-m", "generator", "build", "--root", str(history)]
         cache = tmp / "cache"
         builds = []
@@ -141,21 +144,27 @@ def bench(n: int, runs: int, baseline: bool) -> dict:
             builds.append(timed(readiness, ROOT, cache))
         rebuilds = []
         for i in range(runs):  # one more release each time, as a team adds its next results file
-            add_release(history, n + i)
+            add_release(history, n + i, products)
             rebuilds.append(timed(readiness, ROOT, cache))
+        edits = []
+        for i in range(runs):  # one more item recorded in the newest release each time
+            edit_release(history, n + runs - 1, products, i)
+            edits.append(timed(readiness, ROOT, cache))
         gens = [generator_run(history) for _ in range(runs)]
         warm = [generator_run(history, cache) for _ in range(runs)]
         site = history / "site"
-        pages = list((site / "releases").glob("*/index.html"))
+        pages = list((site / "releases").rglob("index.html"))
         row = {
             "releases": n,
             "build_s": statistics.median(b[0] for b in builds),
             "rebuild_s": statistics.median(b[0] for b in rebuilds),
+            "edit_s": statistics.median(b[0] for b in edits),
             "generator_s": statistics.median(g[0] for g in gens),
             "gen_cached_s": statistics.median(g[0] for g in warm),
             "charts_s": statistics.median(g[1] for g in gens),
             "peak_mb": statistics.median(b[1] for b in builds),
             "site_mb": size_mb(site),
+            "kb_per_release": size_mb(site) * 1000 / (n + runs),
             "page_kb": max(p.stat().st_size for p in pages) / 1024,
         }
         if baseline:
@@ -174,19 +183,20 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,1000")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--products", type=int, default=1)
     parser.add_argument("--generator-only", type=Path, help=argparse.SUPPRESS)  # one generator_time, printed
     parser.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.generator_only:
         print(*generator_time(args.generator_only, args.cache))
         return
-    cols = ["releases", "build_s", "rebuild_s", "generator_s", "gen_cached_s", "charts_s", "peak_mb", "site_mb",
-            "page_kb"]
+    cols = ["releases", "build_s", "rebuild_s", "edit_s", "generator_s", "gen_cached_s", "charts_s", "peak_mb",
+            "site_mb", "kb_per_release", "page_kb"]
     if not args.no_baseline:
         cols += ["baseline_s", "baseline_mb", "ratio"]
     print(" | ".join(cols))
     for n in (int(s) for s in args.sizes.split(",")):
-        row = bench(n, args.runs, not args.no_baseline)
+        row = bench(n, args.runs, not args.no_baseline, args.products)
         print(" | ".join(f"{row[c]:.2f}" if isinstance(row[c], float) else str(row[c]) for c in cols), flush=True)
 
 
