@@ -63,7 +63,7 @@ def open_page(browser, url, width=1280, script=True):
     return context, page
 
 
-VISIBLE_ROWS = """() => [...document.querySelectorAll('tr.rd-item')].filter(tr => tr.offsetParent !== null)
+VISIBLE_ROWS = """() => [...document.querySelectorAll('tr[id^="i-"]')].filter(tr => tr.offsetParent !== null)
     .map(tr => [tr.id.slice(2), [...tr.classList].find(c => c.startsWith('rd-item--')).slice(9)])"""
 VISIBLE_SECTIONS = """() => [...document.querySelectorAll('.rd-items-section')].filter(s => s.offsetParent !== null)
     .map(s => s.querySelector('h3').id)"""
@@ -172,7 +172,7 @@ def test_carried_over_statuses_are_marked_not_re_verified(site, browser):
         assert "211 items carried over from 3.1.0, not re-verified" in page.locator(".rd-hero").inner_text()
         fixed = page.locator(".rd-diff p", has_text="Fixed")
         assert "all 26 carried over from 3.1.0, not re-verified" in fixed.inner_text()
-        rows = page.locator("tr.rd-item", has_text="carried over from 3.1.0, not re-verified")
+        rows = page.locator('tr[id^="i-"]', has_text="carried over from 3.1.0, not re-verified")
         assert rows.count() == 211
     finally:
         context.close()
@@ -253,7 +253,7 @@ def test_each_items_history_on_the_checklist_page(site, browser, evaluations):
         top.locator("td").last.locator("a").first.click()
         page.wait_for_load_state()
         target = page.url.split("#", 1)[1]
-        assert target.startswith("i-") and page.locator(f"tr[id='{target}'] .rd-status--failed").count() == 1
+        assert target.startswith("i-") and page.locator(f"tr[id='{target}'].rd-item--failed").count() == 1
         assert external(page.requests) == []
     finally:
         context.close()
