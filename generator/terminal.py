@@ -55,7 +55,8 @@ def print_status(e: Evaluation) -> None:
         table.add_column("why")
         table.add_column("item or role")
         for r in e.reasons[:HELD_LISTED]:
-            table.add_row("not signed" if r.kind == "unsigned" else r.kind, escape(r.target))
+            why = ("does not count" if r.target in e.uncounted else "not signed") if r.kind == "unsigned" else r.kind
+            table.add_row(why, escape(r.target))
         if len(e.reasons) > HELD_LISTED:
             table.add_row("…", f"and {len(e.reasons) - HELD_LISTED} more (readiness status {escape(e.release.name)} --json)")
         out.print(table)
@@ -65,7 +66,10 @@ def print_status(e: Evaluation) -> None:
     signoffs.add_column("date")
     for role in e.checklist.roles:
         s = e.signoffs[role.id]
-        signoffs.add_row(escape(role.id), escape(s.name) if s else "[yellow]not signed[/]", str(s.date) if s else "")
+        name = escape(s.name) if s else "[yellow]not signed[/]"
+        if role.id in e.uncounted:
+            name += f" [red](does not count: {escape(e.uncounted[role.id])})[/]"
+        signoffs.add_row(escape(role.id), name, str(s.date) if s else "")
     out.print(signoffs)
 
 

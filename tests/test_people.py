@@ -311,6 +311,8 @@ def test_a_signoff_that_does_not_count_leaves_its_role_unsigned_in_the_verdict_n
     status = _status(repo.root, "1.1")
     assert (status["verdict"], status["unsigned"]) == ("NEEDS REVIEW", ["product-owner"])
     assert status["signoffs"]["product-owner"]["name"] == "Linus Pauling"  # shown, but not counted
+    shown = CliRunner().invoke(cli, ["status", "1.1", "--root", str(repo.root)], terminal_width=200).output
+    assert "does not count" in shown and f"commit {forged[:10]}, which recorded it, is not signed" in " ".join(shown.split())
     # The same launch recorded over the forged sign-off: launched (and judged at launch) with the role unsigned.
     launched = text + f"launch: {LAUNCH_FEB}\n"
     _signed_commit(repo, "results/1.1.yaml", launched, "Ada Lovelace", "2026-02-09T10:00:00+00:00", None)
