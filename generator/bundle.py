@@ -89,11 +89,26 @@ def bundle_path(e) -> str:
     return f"releases/{e.release.name}/{e.release.name.rsplit('/', 1)[-1]}-audit.tar.gz"
 
 
+def _findings_of(site, name: str) -> list:
+    """The findings of one release: grouped once per site data, not searched for each of a long history."""
+    groups = _GROUPED.get(id(site))
+    if groups is None or groups[0] is not site:
+        grouped: dict = {}
+        for f in site.findings:
+            grouped.setdefault(f.release, []).append(f)
+        _GROUPED.clear()  # one site data at a time: a build's, or the bundle command's
+        _GROUPED[id(site)] = groups = (site, grouped)
+    return groups[1].get(name, [])
+
+
+_GROUPED: dict = {}
+
+
 def _small_files(site, e) -> dict[str, bytes]:
     """The bundle's files made from the site data alone (no git, no exports): cheap, so they key the rest."""
     name, history = e.release.name, site.histories.get(e.release.name)
     launch = history.launch if history else None
-    findings = [f.as_json() for f in site.findings if f.release == name]
+    findings = [f.as_json() for f in _findings_of(site, name)]
     last = history.last if history else None
     return {
         "findings.json": dumps({"release": name, "findings": findings}).encode(),

@@ -15,7 +15,9 @@ the nav hold plain text, and table-of-contents titles are cut down to their text
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import logging
 import re
 from html.parser import HTMLParser
@@ -29,7 +31,7 @@ from mkdocs.structure.toc import get_toc
 from mkdocs.utils.meta import get_data
 
 from generator import hookstate
-from generator.cache import decode
+from generator.cache import decode, key
 from generator.render import FRAGMENT, PLACEHOLDER, STASH
 
 log = logging.getLogger("mkdocs.hooks.readiness")
@@ -127,10 +129,41 @@ class _Kept(File):
         return text[len(self.front):].lstrip("\n")
 
 
+def _search_from_cache(index, state) -> None:
+    """Material's search parses every page's HTML for its entries (seconds for a long history's pages, most
+    unchanged since the last build): the entries of a page are kept in the build cache under a hash of all
+    they are made from (the HTML search sees, toc, URL, title, search and tags meta, the theme's inputs)."""
+    parse = index.add_entry_from_context
+
+    def add_entry_from_context(page) -> None:
+        def outline(items) -> list:
+            return [(t.id, t.title, t.url, outline(t.children)) for t in items]
+
+        toc = outline(page.toc)
+        meta = {k: page.meta.get(k) for k in ("title", "search", "tags")}
+        entry = key("search entries", state.theme_key, page.url, page.title, repr(meta), toc,
+                    hashlib.sha256(page.content.encode("utf-8", "surrogatepass")).hexdigest())
+        cached = state.cache.get(entry)
+        if cached is not None:
+            index.entries.extend(json.loads(cached))
+            return
+        before = len(index.entries)
+        parse(page)
+        if state.store is not None:
+            state.store.put(entry, json.dumps(index.entries[before:], ensure_ascii=False))
+
+    index.add_entry_from_context = add_entry_from_context
+
+
 def on_files(files, config):
     """Release pages the build keeps in memory take their places in the docs, in the order of their paths
     (the order of the search index), whichever of them came from the cache."""
     state = hookstate.current
+    if state is not None and state.cache is not None:
+        for plugin in config.plugins.values():
+            index = getattr(plugin, "search_index", None)
+            if isinstance(getattr(index, "entries", None), list) and hasattr(index, "add_entry_from_context"):
+                _search_from_cache(index, state)
     for src_uri, (front, shape, source) in sorted(state.sources.items() if state else ()):
         kept = _Kept.generated(config, src_uri, content="")
         kept.front, kept.outline, kept._source = front, shape, source

@@ -116,8 +116,10 @@ def test_second_build_reuses_every_release_part_and_the_cache_stays_outside_the_
     output = build(root, tmp_path / "two")
     releases = len(list((root / "results").glob("*.yaml")))
     # Per release: the loaded file, the page as rendered and as MkDocs finished it, three exports (JSON, CSV
-    # and the compare page's script), the badge, the hash of the auditor's bundle.
-    assert reused(output) == 8 * releases
+    # and the compare page's script), the badge, the hash of the auditor's bundle, its search entries; and the
+    # search entries of every other page.
+    pages = len(list((tmp_path / "one").rglob("index.html"))) - releases
+    assert reused(output) == 9 * releases + pages
     assert set(repo.git("status", "--porcelain", "--ignored").splitlines()) == before
     assert cache_path(root).parent == cache_root and cache_path(root).is_file()
 
@@ -168,8 +170,10 @@ def test_cache_holds_only_what_the_last_build_used(repo, tmp_path):
         counts.append(rows())
     releases = len(list((root / "results").glob("*.yaml")))
     # Per release at most: the loaded file, the page whole and as an outline, the finished page, 4 exports,
-    # the hashes of the five files in the site, and the hash of the auditor's bundle.
-    assert counts[0] == counts[1] == counts[2] <= 14 * releases
+    # the hashes of the five files in the site, the hash of the auditor's bundle, the search entries (and
+    # those of the other pages).
+    pages = len(list((tmp_path / "one").rglob("index.html"))) - releases
+    assert counts[0] == counts[1] == counts[2] <= 15 * releases + pages
 
 
 def test_a_damaged_cache_is_replaced_and_the_build_is_unaffected(project, tmp_path):
