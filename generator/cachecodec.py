@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
+import sys
 import types
 import typing
 from typing import Any, Callable, Optional
@@ -44,6 +46,10 @@ def _scalar(kind: type) -> Callable[[Any], Any]:
 def _codec(hint: Any) -> tuple[Callable[[Any], Any], Convert]:
     """(to JSON data, from JSON data or None when it is the same) for a value of type `hint`."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is str:
+        # The same few strings (paths, statuses, names) recur in every entry of a long history: one object
+        # each instead of one per occurrence holds a tenth of the memory.
+        return _scalar(str), sys.intern
     if hint in _SCALARS:
         return _scalar(hint), None
     if origin in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
@@ -59,10 +65,16 @@ def _codec(hint: Any) -> tuple[Callable[[Any], Any], Convert]:
         return ((lambda v: [to(x) for (to, _), x in zip(parts, _exactly(v, tuple, len(parts)))]),
                 (lambda v: tuple(x if back is None else back(x) for (_, back), x in zip(parts, _sized(v, len(parts))))))
     if hint is dt.date:
-        return (lambda v: _exactly(v, dt.date).isoformat()), dt.date.fromisoformat
+        return (lambda v: _exactly(v, dt.date).isoformat()), _date
     if hint in TYPES:
         return _class(hint)
     raise TypeError(f"the build cache cannot store values of type {hint!r}")
+
+
+@functools.lru_cache(maxsize=65536)
+def _date(text: str) -> dt.date:
+    """A date from its ISO text; a history has a few thousand days, so each is one shared (immutable) object."""
+    return dt.date.fromisoformat(text)
 
 
 def _exactly(value: Any, kind: type, size: Optional[int] = None) -> Any:

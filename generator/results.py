@@ -8,6 +8,7 @@ import functools
 import hashlib
 import math
 import re
+import sys
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +96,12 @@ _Node = Union[_Scalar, _Map, _Seq]
 
 
 _SPACE = re.compile(r"\s")
+
+
+@functools.lru_cache(maxsize=65536)
+def _iso_date(text: str) -> dt.date:
+    """A YYYY-MM-DD date; a history has a few thousand days, each one shared (immutable) object."""
+    return dt.date.fromisoformat(text)
 
 
 def _at(path: str, mark) -> tuple:
@@ -191,7 +198,10 @@ def _build(events: list, path: str) -> Optional[_Node]:
             continue
         at = _at(path, ev.start_mark)
         if isinstance(ev, yaml.ScalarEvent):
-            attach(_Scalar(ev.value, not ev.style, at, ev.style in ("|", ">")))  # libyaml gives "" for plain, PyYAML None
+            # Short values (statuses, names, dates) recur in every entry: one string object each, shared by
+            # all of them (and by what the loading worker sends back), holds a fraction of the memory.
+            value = sys.intern(ev.value) if len(ev.value) <= 64 else ev.value
+            attach(_Scalar(value, not ev.style, at, ev.style in ("|", ">")))  # libyaml gives "" for plain, PyYAML None
         elif isinstance(ev, yaml.MappingStartEvent):
             node = _Map([], at)
             attach(node)
@@ -352,7 +362,7 @@ class _Reader:
             return None
         raw = node.value.strip()
         try:
-            return dt.date.fromisoformat(raw) if len(raw) == 10 else dt.datetime.fromisoformat(raw).date()
+            return _iso_date(raw) if len(raw) == 10 else dt.datetime.fromisoformat(raw).date()
         except ValueError:
             self.error(node.loc, key, f"`{raw}` is not an ISO 8601 date; write it as YYYY-MM-DD")
             return None
