@@ -129,6 +129,20 @@ class _Kept(File):
         return text[len(self.front):].lstrip("\n")
 
 
+def _entries(text) -> "list | None":
+    """Search entries as the cache holds them, or None for anything but a list of the plugin's entry shape."""
+    try:
+        entries = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+    fields = {"location": str, "title": str, "text": str, "tags": list, "boost": (int, float)}
+    if not isinstance(entries, list) or not all(
+            isinstance(e, dict) and {"location", "title", "text"} <= e.keys() and
+            all(k in fields and isinstance(v, fields[k]) for k, v in e.items()) for e in entries):
+        return None
+    return entries
+
+
 def _search_from_cache(index, state) -> None:
     """Material's search parses every page's HTML for its entries (seconds for a long history's pages, most
     unchanged since the last build): the entries of a page are kept in the build cache under a hash of all
@@ -143,9 +157,9 @@ def _search_from_cache(index, state) -> None:
         meta = {k: page.meta.get(k) for k in ("title", "search", "tags")}
         entry = key("search entries", state.theme_key, page.url, page.title, repr(meta), toc,
                     hashlib.sha256(page.content.encode("utf-8", "surrogatepass")).hexdigest())
-        cached = state.cache.get(entry)
+        cached = _entries(state.cache.get(entry))
         if cached is not None:
-            index.entries.extend(json.loads(cached))
+            index.entries.extend(cached)
             return
         before = len(index.entries)
         parse(page)

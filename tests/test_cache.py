@@ -472,3 +472,14 @@ def test_a_cache_folder_inside_the_repository_is_not_used(project, tmp_path, mon
                                       f"repository, where a commit could put one; use a folder outside it; {NOT_USED}"]
     assert not folder.exists()
     assert reused(build(project, tmp_path / "second")) == 0
+
+
+def test_search_entries_of_any_other_shape_in_the_cache_are_a_miss():
+    from generator.mkdocs_hooks import _entries
+
+    good = '[{"location": "releases/1.0/", "title": "Release 1.0", "text": "NO"}]'
+    assert _entries(good) == [{"location": "releases/1.0/", "title": "Release 1.0", "text": "NO"}]
+    for bad in ("not json", '{"location": "x"}', '[{"location": "x", "title": "t"}]',
+                '[{"location": "x", "title": "t", "text": "y", "onclick": "z"}]',
+                '[{"location": 1, "title": "t", "text": "y"}]', None, b"[]"):
+        assert _entries(bad) is None, bad
