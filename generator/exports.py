@@ -35,7 +35,7 @@ def _item(r: ItemResult) -> dict:
         "text": r.item.plain,
         "status": r.status,
     }
-    if entry is not None:
+    if entry is not None and entry.target != r.item.id:  # inherited from a section's or group's entry
         out["from"] = entry.target
     for field in ("by", "date", "evidence", "note", "reason", "approved_by", "expires"):
         value = getattr(own, field, None) if own else None
