@@ -191,7 +191,7 @@ def tar_bytes(files: dict[str, bytes]) -> bytes:
 def archive(files: dict[str, bytes], compressed: bool) -> bytes:
     """The tar of `files`, gzip-compressed when asked (no name and time in the gzip header: same bytes)."""
     data = tar_bytes(files)
-    return gzip.compress(data, compresslevel=9, mtime=0) if compressed else data
+    return gzip.compress(data, compresslevel=6, mtime=0) if compressed else data  # 6: as fast again as 9, 1 % larger
 
 
 def write_bundle(site, root: Path, name: str, dest: Path, sign_key: Optional[Path] = None) -> int:
