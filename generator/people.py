@@ -108,7 +108,7 @@ def uncounted(team: Optional[Team], signoffs, commits: dict, signed_commits: boo
             whose = f"a key of {person.name}" if person else "a key of a person listed in readiness.yml"
             out[s.role] = f"commit {commit.short}, which recorded it, is not signed by {whose}" if commit else \
                 f"the commit that recorded it is not known (not committed, or before a shallow clone's first " \
-                f"commit), so no signature by {whose} is"
+                f"commit), so no signature by {whose} can be checked"
     return out
 
 
