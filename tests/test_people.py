@@ -371,3 +371,40 @@ def test_a_name_however_spaced_or_cased_is_the_same_person_and_no_one_else(words
     assert team.person(respaced.casefold() if upper else respaced) is ada  # casefold, not upper: "ı".upper() is "I"
     assert team.person(other.name) is other
     assert team.by_email("ADA@example.com ") is ada and team.by_email("ada@example.org") is None
+
+
+def test_which_signoffs_count_under_a_policy_and_signed_commits():
+    import datetime as dt
+
+    from generator.errors import Location
+    from generator.model import Signoff
+    from generator.people import Person, Policy, Team, uncounted
+    from generator.provenance import Commit
+
+    people = {"grace": Person("grace", "Grace Hopper"), "ian": Person("ian", "Ian Intern")}
+    names = {comparable(p.name): p.id for p in people.values()}
+    team = Team(people, {}, Policy({"tech-lead": ("grace",)}), names, {})
+    when = dt.datetime(2026, 2, 7, tzinfo=dt.timezone.utc)
+
+    def commit(signature: str, signer: str = "") -> Commit:
+        return Commit("a" * 40, "Grace Hopper", "g@x", when, "Grace Hopper", when, signature, "Sign", (), signer)
+
+    def signed(name: str, role: str = "tech-lead") -> list:
+        return [Signoff(role, name, when.date(), Location("results/1.1.yaml", 5, 3))]
+
+    assert uncounted(None, signed("Nobody"), {}, True) == {}  # no team: everything counts, as before
+    assert uncounted(team, signed("Grace Hopper"), {}, False) == {}
+    assert uncounted(team, signed("Ian Intern"), {}, False) == \
+        {"tech-lead": "Ian Intern may not sign this role (policy.roles.tech-lead)"}
+    assert uncounted(team, signed("Nobody"), {}, False) == \
+        {"tech-lead": "Nobody is no one listed under people: in readiness.yml"}
+    assert uncounted(team, signed("Ian Intern", "product-owner"), {}, False) == {}  # a role the policy leaves open
+    good = {"tech-lead": commit("good", "grace")}
+    assert uncounted(team, signed("Grace Hopper"), good, True) == {}
+    for commits in ({}, {"tech-lead": None}, {"tech-lead": commit("good", "ian")},
+                    {"tech-lead": commit("good (unknown validity)")}, {"tech-lead": commit("bad", "grace")}):
+        assert list(uncounted(team, signed("Grace Hopper"), commits, True)) == ["tech-lead"], commits
+    # Without a policy, only signatures decide.
+    open_team = Team(people, {}, None, names, {})
+    assert uncounted(open_team, signed("Nobody"), {}, False) == {}
+    assert "not known" in uncounted(open_team, signed("Nobody"), {}, True)["tech-lead"]
