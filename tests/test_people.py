@@ -325,6 +325,8 @@ def test_a_signoff_that_does_not_count_leaves_its_role_unsigned_in_the_verdict_n
     assert (f"Product Owner Linus Pauling does not count commit {forged[:10]}, which recorded it, is not signed by a "
             "key of Linus Pauling 2026-02-08") in page
     assert "does not count Product Owner (signed by Linus Pauling, not counted: commit" in page
+    history = _text((site / "signoffs" / "index.html").read_text())
+    assert "Linus Pauling 2026-02-08 does not count" in history
     # Linus re-records his own line with his own key: now it counts, and the verdict is YES.
     fixed = launched.replace("date: 2026-02-08}", "date: 2026-02-09}")
     _signed_commit(repo, "results/1.1.yaml", fixed, "Linus Pauling", "2026-02-10T10:00:00+00:00", linus)
