@@ -137,10 +137,11 @@ def bundle_key(site, e, exports_key: str, signer: str = "") -> str:
 
 
 def bundle_files(site, root: Path, name: str, sign_key: Optional[Path] = None,
-                 exports: Optional[tuple[bytes, bytes]] = None) -> dict[str, bytes]:
-    """The bundle's files by name (SHA256SUMS included), for release `name` of the site data; `exports` are
-    the release's JSON and CSV as the site holds them (made here when not given: the same bytes)."""
-    e = _find(site, name)
+                 exports: Optional[tuple[bytes, bytes]] = None, evaluation=None) -> dict[str, bytes]:
+    """The bundle's files by name (SHA256SUMS included), for release `name` of the site data (its
+    `evaluation`, when the caller has it); `exports` are the release's JSON and CSV as the site holds them
+    (made here when not given: the same bytes)."""
+    e = evaluation if evaluation is not None else _find(site, name)
     history = site.histories.get(name)
     prefix = f"{name}/"
     files: dict[str, bytes] = {}
@@ -226,7 +227,7 @@ def place_bundles(site, root: Path, out: Path, cache=None, previous=None, sign_k
         if digest is not None and previous is not None and previous.link(path, entry, target, digest):
             continue
         exports = tuple((out / f"data/releases/{e.release.name}.{kind}").read_bytes() for kind in ("json", "csv"))
-        data = archive(bundle_files(site, root, e.release.name, sign_key, exports), compressed=True)
+        data = archive(bundle_files(site, root, e.release.name, sign_key, exports, e), compressed=True)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         made += 1
