@@ -251,7 +251,9 @@ def _signed_commit(repo, rel: str, text: str, author: str, date: str, key: Path 
     return repo.git("rev-parse", "HEAD").strip()
 
 
-def test_with_signed_commits_a_signoff_counts_only_when_signed_by_the_persons_key(tmp_path):
+def _signed_repo(tmp_path: Path):
+    """Grace's and Linus's keys listed, signed commits required, release 1.1 with Grace's tech-lead sign-off
+    recorded in a commit signed by her key; (repo, keys, the file's text, that commit's sha)."""
     grace, linus, jonas = (_key(tmp_path, n) for n in ("grace", "linus", "jonas"))
     team = TEAM.replace("emails: [grace.hopper@example.com]", "emails: [grace.hopper@example.com]\n    keys: "
                         f"[\"{grace.with_suffix('.pub').read_text().strip()}\"]") \
@@ -262,6 +264,11 @@ def test_with_signed_commits_a_signoff_counts_only_when_signed_by_the_persons_ke
     repo.commit("Results 1.1", {"results/1.1.yaml": base}, "Ada Lovelace", "2026-02-06T09:00:00+00:00")
     text = base + "signoffs:\n  tech-lead: {name: Grace Hopper, date: 2026-02-07}\n"
     good = _signed_commit(repo, "results/1.1.yaml", text, "Grace Hopper", "2026-02-07T10:00:00+00:00", grace)
+    return repo, (grace, linus, jonas), text, good
+
+
+def test_with_signed_commits_a_signoff_counts_only_when_signed_by_the_persons_key(tmp_path):
+    repo, (grace, linus, jonas), text, good = _signed_repo(tmp_path)
     text += "  product-owner: {name: Linus Pauling, date: 2026-02-08}\n"
     # Linus's sign-off, authored as Linus but signed with Jonas's key (a key readiness.yml does not list).
     forged = _signed_commit(repo, "results/1.1.yaml", text, "Linus Pauling", "2026-02-08T10:00:00+00:00", jonas)
@@ -296,16 +303,7 @@ def _status(root: Path, release: str) -> dict:
 
 
 def test_a_signoff_that_does_not_count_leaves_its_role_unsigned_in_the_verdict_now_and_at_launch(tmp_path):
-    grace, linus, jonas = (_key(tmp_path, n) for n in ("grace", "linus", "jonas"))
-    team = TEAM.replace("emails: [grace.hopper@example.com]", "emails: [grace.hopper@example.com]\n    keys: "
-                        f"[\"{grace.with_suffix('.pub').read_text().strip()}\"]") \
-        .replace("emails: [linus.pauling@example.com]", "emails: [linus.pauling@example.com]\n    keys: "
-                 f"[\"{linus.with_suffix('.pub').read_text().strip()}\"]")
-    repo = clean_repo(tmp_path, team + POLICY + "audit:\n  signed_commits: true\n")
-    base = 'release: "1.1"\n' + items_block("2026-02", 5)
-    repo.commit("Results 1.1", {"results/1.1.yaml": base}, "Ada Lovelace", "2026-02-06T09:00:00+00:00")
-    text = base + "signoffs:\n  tech-lead: {name: Grace Hopper, date: 2026-02-07}\n"
-    _signed_commit(repo, "results/1.1.yaml", text, "Grace Hopper", "2026-02-07T10:00:00+00:00", grace)
+    repo, (grace, linus, jonas), text, _ = _signed_repo(tmp_path)
     text += "  product-owner: {name: Linus Pauling, date: 2026-02-08}\n"
     forged = _signed_commit(repo, "results/1.1.yaml", text, "Linus Pauling", "2026-02-08T10:00:00+00:00", jonas)
     status = _status(repo.root, "1.1")
