@@ -122,7 +122,7 @@ def _small_files(site, e) -> dict[str, bytes]:
             "verdict_at_launch": launch.verdict if launch else None, "verdict_now": e.verdict}).encode()}
 
 
-def bundle_key(site, e, exports_key: str, signer: str = "") -> str:
+def bundle_key(site, e, exports_key: str, signer: str = "", small: Optional[dict] = None) -> str:
     """A hash of everything the bundle is made of; its git logs stand in as the newest commit of each file
     (a commit's id covers all before it), so a rebuild makes again only the bundles whose inputs moved."""
     import generator.cache as cache
@@ -133,11 +133,12 @@ def bundle_key(site, e, exports_key: str, signer: str = "") -> str:
     return cache.key("bundle", e.release.name, e.release.path, exports_key, signer, rows,
                      history.more_commits + len(history.commits) if history else 0,
                      revisions[0].commit.sha if revisions else None, len(revisions),
-                     sorted(_small_files(site, e).items()))
+                     sorted((small or _small_files(site, e)).items()))
 
 
 def bundle_files(site, root: Path, name: str, sign_key: Optional[Path] = None,
-                 exports: Optional[tuple[bytes, bytes]] = None, evaluation=None) -> dict[str, bytes]:
+                 exports: Optional[tuple[bytes, bytes]] = None, evaluation=None,
+                 small: Optional[dict] = None) -> dict[str, bytes]:
     """The bundle's files by name (SHA256SUMS included), for release `name` of the site data (its
     `evaluation`, when the caller has it); `exports` are the release's JSON and CSV as the site holds them
     (made here when not given: the same bytes)."""
@@ -161,7 +162,7 @@ def bundle_files(site, root: Path, name: str, sign_key: Optional[Path] = None,
         checklist = _blob_at(git, launch.commit.sha, f"checklists/{launch.checklist or e.checklist.name}.md")
         if checklist is not None:
             files["checklist-as-launched.md"] = checklist
-    files.update(_small_files(site, e))
+    files.update(small or _small_files(site, e))
     json_bytes, csv_bytes = exports or (dumps_compact(release_json(e)).encode(), release_csv(e).encode())
     files["release.json"], files["release.csv"] = json_bytes, csv_bytes
     sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {n}\n" for n, data in sorted(files.items()))
@@ -221,13 +222,14 @@ def place_bundles(site, root: Path, out: Path, cache=None, previous=None, sign_k
     made = 0
     for e in site.evaluations:
         path = bundle_path(e)
-        entry = bundle_key(site, e, release_key(site, e, "data"), signer)
+        small = _small_files(site, e)  # made once: they key the bundle and go into it
+        entry = bundle_key(site, e, release_key(site, e, "data"), signer, small)
         digest = cache.get(entry) if cache is not None else None
         target = out / path
         if digest is not None and previous is not None and previous.link(path, entry, target, digest):
             continue
         exports = tuple((out / f"data/releases/{e.release.name}.{kind}").read_bytes() for kind in ("json", "csv"))
-        data = archive(bundle_files(site, root, e.release.name, sign_key, exports, e), compressed=True)
+        data = archive(bundle_files(site, root, e.release.name, sign_key, exports, e, small), compressed=True)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         made += 1
