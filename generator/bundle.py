@@ -11,6 +11,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import os
+import stat
 import tarfile
 import tempfile
 from pathlib import Path
@@ -212,13 +214,26 @@ def write_bundle(site, root: Path, name: str, dest: Path, sign_key: Optional[Pat
     return len(files)
 
 
+def key_digest(key: Path) -> str:
+    """The SHA-256 of a signing key file, for bundle keys (a bundle signed by another key is another bundle)."""
+    try:
+        info = os.stat(key)  # a key may be a link (into ~/.ssh, a secrets mount); a FIFO or folder is not one
+        if not stat.S_ISREG(info.st_mode) or info.st_size > 1 << 20:
+            raise OSError("not a key file")
+        return hashlib.sha256(key.read_bytes()).hexdigest()
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise InputError([Problem(Location(str(key)), f"cannot read this signing key ({why}); give the path "
+                                  "of an SSH private key file")]) from None
+
+
 def place_bundles(site, root: Path, out: Path, cache=None, previous=None, sign_key: Optional[Path] = None) -> int:
     """Put every release's bundle into the built site `out`, beside its page: linked from the previous site
     when the build cache says its bytes are those this build would make, else made (and their hash kept).
     Reads each release's exports from `out`, so the bundle holds the very bytes the site publishes."""
     from generator.pages import release_key
 
-    signer = hashlib.sha256(sign_key.read_bytes()).hexdigest() if sign_key is not None else ""
+    signer = key_digest(sign_key) if sign_key is not None else ""
     made = 0
     for e in site.evaluations:
         path = bundle_path(e)

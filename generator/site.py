@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator, Optional
 import yaml
 
 from generator import hookstate
-from generator.bundle import place_bundles
+from generator.bundle import key_digest, place_bundles
 from generator.builddir import MARKER, build_folder, check_site_dir, publish, remove_stale, write_failure
 from generator.cache import Cache, _Writer, encode
 from generator.cache import key as cache_key
@@ -373,6 +373,8 @@ def build_site(site: SiteData, site_dir: Path, root: Path,
     """Generate, build with mkdocs into a temporary directory beside `site_dir`, then swap it in."""
     step = step or (lambda _msg: None)
     check_site_dir(site_dir, root)
+    if sign_key is not None:
+        key_digest(sign_key)  # a key that cannot be read stops the build before it starts, not after MkDocs
     shown, site_dir = site_dir, site_dir.resolve()
     store = cache.writer() if cache is not None else None
     try:

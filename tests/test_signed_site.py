@@ -121,3 +121,16 @@ def test_a_build_from_a_dirty_tree_is_marked_in_the_manifest_the_audit_page_and_
     run("build", "--root", str(repo.root), "-d", str(clean))
     assert json.loads((clean / "manifest.json").read_text())["dirty"] == []
     assert "dirty working tree" not in (clean / "audit" / "index.html").read_text()
+
+
+def test_a_signing_key_that_is_missing_or_a_fifo_is_one_message_with_nothing_published(repo, tmp_path):  # noqa: F811
+    import os
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for key in (tmp_path / "missing", fifo):
+        site = tmp_path / "site"
+        result = run("build", "--root", str(repo.root), "-d", str(site), "--sign", str(key))
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        assert f"{key}:1:1: cannot read this signing key" in result.output
+        assert not site.exists()
