@@ -2,7 +2,8 @@
 
 The archive holds the results file as launched and as now, the checklist as launched, the git log of the
 results file and of the checklist with their diffs, the release's findings and sign-offs with identities,
-its JSON and CSV exports, and SHA256SUMS (checkable with `sha256sum -c`). Entries are sorted, with fixed
+its JSON and CSV exports with the checklist revision's items export (`checklist.json`, which the JSON's
+items refer to), and SHA256SUMS (checkable with `sha256sum -c`). Entries are sorted, with fixed
 times, owners and modes, so the same inputs give the same bytes.
 """
 
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Optional
 
 from generator.errors import InputError, Location, Problem, printable
-from generator.exports import dumps, dumps_compact, release_csv, release_json
+from generator.exports import checklist_json, dumps, dumps_compact, release_csv, release_json
 from generator.provenance import HEX, Git, GitError
 from generator.source import MAX_INPUT_BYTES, read_regular
 
@@ -167,6 +168,7 @@ def bundle_files(site, root: Path, name: str, sign_key: Optional[Path] = None,
     files.update(small or _small_files(site, e))
     json_bytes, csv_bytes = exports or (dumps_compact(release_json(e)).encode(), release_csv(e).encode())
     files["release.json"], files["release.csv"] = json_bytes, csv_bytes
+    files["checklist.json"] = dumps_compact(checklist_json(e.checklist)).encode()
     sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {n}\n" for n, data in sorted(files.items()))
     files["SHA256SUMS"] = sums.encode()
     if sign_key is not None:

@@ -1,4 +1,5 @@
-"""Machine-readable shapes of an evaluation: the `status --json` object, per-release JSON and CSV rows."""
+"""Machine-readable shapes of an evaluation: the `status --json` object, per-release JSON and CSV rows, and
+each checklist revision's items, which every release evaluated against it shares instead of repeating."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 from typing import Optional
 
 from generator.analyse import Comparison, carried, carried_from
-from generator.model import Evaluation, ItemResult
+from generator.model import Checklist, Evaluation, Item, ItemResult
 
 
 def status_json(e: Evaluation) -> dict:
@@ -27,14 +28,40 @@ def status_json(e: Evaluation) -> dict:
     }
 
 
+def checklist_export(c: Checklist) -> str:
+    """A checklist revision's items export under data/, without extension: its name and full hash, so two
+    revisions never share a file (a hash prefix could be forged to collide)."""
+    return f"checklists/{c.name}/{c.sha256}"
+
+
+def _checklist_item(i: Item) -> dict:
+    out = {"id": i.id, "section": i.ancestors[0], "text": i.plain}
+    if i.criterion:
+        out["criterion"] = {"op": i.criterion.op, "threshold": i.criterion.threshold, "unit": i.criterion.unit}
+    return out
+
+
+def checklist_json(c: Checklist) -> dict:
+    """`data/checklists/<name>/<sha256>.json`: each item's id, section, text and criterion, in checklist order."""
+    return {"checklist": c.name, "path": c.path, "sha256": c.sha256, "items": [_checklist_item(i) for i in c.items]}
+
+
+def checklist_script(c: Checklist) -> str:
+    """`data/checklists/<name>/<sha256>.js`: the items as the /compare/ page reads them, [id, text] and a 1 for
+    a criterion, loaded with <script src> once for every release evaluated against this revision."""
+    items = [[i.id, i.plain, 1] if i.criterion else [i.id, i.plain] for i in c.items]
+    return _script("readinessChecklists", checklist_export(c), items)
+
+
+def _script(registry: str, key: str, data) -> str:
+    # ASCII only, so no character of the data can end the script or be read differently by the browser.
+    body = json.dumps(data, ensure_ascii=True, separators=(",", ":")).replace("<", "\\u003c")
+    return f"(window.{registry} = window.{registry} || {{}})[{json.dumps(key, ensure_ascii=True)}] = {body};\n"
+
+
 def _item(r: ItemResult) -> dict:
     own, entry = r.own, r.entry
-    out = {
-        "id": r.item.id,
-        "section": r.item.ancestors[0],
-        "text": r.item.plain,
-        "status": r.status,
-    }
+    out = {"id": r.item.id, "status": r.status}
     if entry is not None and entry.target != r.item.id:  # inherited from a section's or group's entry
         out["from"] = entry.target
     for field in ("by", "date", "evidence", "note", "reason", "approved_by", "expires"):
@@ -43,10 +70,8 @@ def _item(r: ItemResult) -> dict:
             value = getattr(entry, field)
         if value is not None:  # a field with no value is left out: long exports without a null per field
             out[field] = value.isoformat() if hasattr(value, "isoformat") else value
-    if r.item.criterion:
-        c = r.item.criterion
-        out["criterion"] = {"op": c.op, "threshold": c.threshold, "unit": c.unit,
-                            "value": own.value if own else None}
+    if r.item.criterion and own is not None and own.value is not None:
+        out["value"] = own.value
     if r.status == "waived":
         out["expired"] = r.expired
     source = carried_from(r)
@@ -56,7 +81,8 @@ def _item(r: ItemResult) -> dict:
 
 
 def item_rows(e: Evaluation) -> list[dict]:
-    """Each item of a release as data, the rows of both its JSON and its CSV export."""
+    """Each item of a release as data, the rows of both its JSON and its CSV export (which adds each item's
+    section and text from the checklist: the JSON leaves them to the checklist's own export)."""
     return [_item(r) for r in e.results]
 
 
@@ -67,7 +93,8 @@ def release_json(e: Evaluation, items: Optional[list[dict]] = None) -> dict:
     data.update(
         evaluated_on=e.evaluated_on.isoformat(),
         source={"path": e.release.path, "sha256": e.release.sha256},
-        checklist_source={"path": e.checklist.path, "sha256": e.checklist.sha256},
+        checklist_source={"path": e.checklist.path, "sha256": e.checklist.sha256,
+                          "items": f"data/{checklist_export(e.checklist)}.json"},
         launch=None if launch is None else {
             "date": launch.date.isoformat() if launch.date else None,
             "time": launch.time, "timezone": launch.timezone,
@@ -122,10 +149,9 @@ def release_csv(e: Evaluation, items: Optional[list[dict]] = None) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(ITEMS_CSV)
-    fields = ITEMS_CSV[:-1]
-    for row in item_rows(e) if items is None else items:
-        value = row["criterion"]["value"] if "criterion" in row else None
-        writer.writerow([_cell(row.get(k)) for k in fields] + [_cell(value)])
+    for r, row in zip(e.results, item_rows(e) if items is None else items):
+        known = {"section": r.item.ancestors[0], "text": r.item.plain}
+        writer.writerow([_cell(known[k] if k in known else row.get(k)) for k in ITEMS_CSV])
     return buf.getvalue()
 
 
@@ -153,20 +179,18 @@ def _trimmed(row: list) -> list:
 
 def release_script(e: Evaluation) -> str:
     """`data/releases/<release>.js`: what the /compare/ page needs of a release, as a script it loads with
-    <script src> (a page opened from file:// may not fetch() its own JSON). Each item is
-    [id, text, status, measured value as shown, carried_from, 1 if a criterion], without the trailing ones that
-    are null or 0 (most items have none of the last three: a long history's files are a tenth smaller)."""
+    <script src> (a page opened from file:// may not fetch() its own JSON). Each item is [status, measured value
+    as shown, carried_from] in the order of the checklist revision's script (`checklist_items`, which has the
+    ids and texts), without the trailing ones that are null: most items have neither."""
     data = {
-        "release": e.release.name, "checklist": e.checklist.name, "verdict": e.verdict, "progress": e.progress,
+        "release": e.release.name, "checklist": e.checklist.name, "checklist_items": checklist_export(e.checklist),
+        "verdict": e.verdict, "progress": e.progress,
         "counts": e.counts.as_dict(), "unsigned": list(e.unsigned),
         "carried_over": {source: len(items) for source, items in carried(e).items()},
         "signoffs": {role: (f"{s.name}, {s.date.isoformat()}" if s else None) for role, s in e.signoffs.items()},
-        "items": [_trimmed([r.item.id, r.item.plain, r.status, r.measured, carried_from(r),
-                            1 if r.item.criterion else 0]) for r in e.results],
+        "items": [_trimmed([r.status, r.measured, carried_from(r)]) for r in e.results],
     }
-    # ASCII only, so no character of the data can end the script or be read differently by the browser.
-    body = json.dumps(data, ensure_ascii=True, separators=(",", ":")).replace("<", "\\u003c")
-    return f"(window.readinessReleases = window.readinessReleases || {{}})[{json.dumps(e.release.name)}] = {body};\n"
+    return _script("readinessReleases", e.release.name, data)
 
 
 def dumps_compact(data) -> str:

@@ -16,8 +16,9 @@ from generator.analyse import (DIFF_SECTIONS, STRIP_RELEASES, Diff, carried, dif
 from generator.audit import HISTORY_RULES, RULES, AuditContext, audit
 from generator.cache import key as cache_key
 from generator.charts import all_charts
-from generator.exports import (dumps, dumps_compact, findings_json, item_rows, release_csv, release_json,
-                               release_script, releases_csv, releases_json)
+from generator.exports import (checklist_export, checklist_json, checklist_script, dumps, dumps_compact,
+                               findings_json, item_rows, release_csv, release_json, release_script, releases_csv,
+                               releases_json)
 from generator.model import Checklist, Evaluation, Item, ItemResult
 from generator.provenance import Repository
 from generator.reasons import held_back, search_text, why
@@ -312,6 +313,13 @@ def data_exports(site: SiteData) -> Iterable[Output]:
     yield Output("data/releases.json", text=dumps(releases_json(evaluations)))
     yield Output("data/releases.csv", text=releases_csv(evaluations))
     yield Output("data/findings.json", text=dumps(findings_json(site.findings, len(evaluations))))
+    revisions = {(e.checklist.name, e.checklist.sha256): e.checklist for e in evaluations}  # each revision once, shared
+    for c in revisions.values():
+        key = cache_key("checklist-export", c.name, c.path, c.sha256)
+        yield Output(f"data/{checklist_export(c)}.json", make=functools.partial(_checklist_json_text, c), key=key,
+                     static=True)
+        yield Output(f"data/{checklist_export(c)}.js", make=functools.partial(checklist_script, c), key=key,
+                     static=True)
     for e in evaluations:
         key = release_key(site, e, "data")
         items = _Once(functools.partial(item_rows, e))  # shared by the two files, made only if one is
@@ -321,6 +329,10 @@ def data_exports(site: SiteData) -> Iterable[Output]:
                      key=key, static=True)
         yield Output(f"data/releases/{e.release.name}.js", make=functools.partial(release_script, e),
                      key=release_key(site, e, "script"), static=True)
+
+
+def _checklist_json_text(c: Checklist) -> str:
+    return dumps_compact(checklist_json(c))
 
 
 class _Once:

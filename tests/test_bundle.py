@@ -111,6 +111,13 @@ def test_each_release_page_links_its_bundle_which_is_the_commands_bytes_and_chec
         assert check.returncode == 0, check.stdout + check.stderr
         # The bundle holds the very exports the site publishes, and `readiness bundle` makes the same bytes.
         assert (out / name / "release.json").read_bytes() == (site / "data" / "releases" / f"{name}.json").read_bytes()
+        # Its items have ids and statuses; their texts are in the checklist revision's export, bundled too.
+        data = json.loads((out / name / "release.json").read_text())
+        assert (out / name / "checklist.json").read_bytes() == (site / data["checklist_source"]["items"]).read_bytes()
+        checklist = json.loads((out / name / "checklist.json").read_text())
+        assert checklist["sha256"] == data["checklist_source"]["sha256"]
+        assert [i["id"] for i in checklist["items"]] == [i["id"] for i in data["items"]]
+        assert all("text" not in i for i in data["items"]) and all(i["text"] for i in checklist["items"])
         made = tmp_path / f"{name}.tar.gz"
         assert bundle(repo.root, name, made).exit_code == 0
         assert made.read_bytes() == archive.read_bytes()

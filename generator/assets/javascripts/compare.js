@@ -29,27 +29,50 @@
     ["no-longer-na", function (b, a) { return b === "n/a" && a !== "n/a"; }]
   ];
 
-  var loading = {};
+  var loading = {}, joined = {};
 
-  function load(name, done) {
-    var have = window.readinessReleases && window.readinessReleases[name];
+  // One data script, once: `registry[key]` once it has run, null if it failed or did not set it.
+  function script(path, registry, key, done) {
+    var have = window[registry] && window[registry][key];
     if (have) { done(have); return; }
-    if (!loading[name]) {
-      loading[name] = [];
-      var script = document.createElement("script");
-      script.src = base + "data/releases/" + name + ".js";
-      script.onload = function () {
-        var data = window.readinessReleases && window.readinessReleases[name];
-        loading[name].forEach(function (cb) { cb(data || null); });
-        delete loading[name];
+    if (!loading[path]) {
+      loading[path] = [];
+      var node = document.createElement("script");
+      var finish = function () {
+        var data = window[registry] && window[registry][key];
+        loading[path].forEach(function (cb) { cb(data || null); });
+        delete loading[path];
       };
-      script.onerror = function () {
-        loading[name].forEach(function (cb) { cb(null); });
-        delete loading[name];
-      };
-      document.head.appendChild(script);
+      node.onload = finish;
+      node.onerror = finish;
+      node.src = base + path;
+      document.head.appendChild(node);
     }
-    loading[name].push(done);
+    loading[path].push(done);
+  }
+
+  // A release with its items as [id, text, status, measured, carried_from, 1 if a criterion]: its own
+  // script has the statuses, in the order of its checklist revision's script, which has ids and texts.
+  function load(name, done) {
+    if (joined[name]) { done(joined[name]); return; }
+    script("data/releases/" + name + ".js", "readinessReleases", name, function (r) {
+      var key = r && r.checklist_items;
+      if (typeof key !== "string" || !/^checklists\/[^/?#:\\]+\/[0-9a-f]{64}$/.test(key) || key.indexOf("..") >= 0) {
+        done(null);
+        return;
+      }
+      script("data/" + key + ".js", "readinessChecklists", key, function (items) {
+        if (!items || items.length !== r.items.length) { done(null); return; }
+        var out = {};
+        Object.keys(r).forEach(function (k) { out[k] = r[k]; });
+        out.items = items.map(function (c, i) {
+          var s = r.items[i];
+          return [c[0], c[1], s[0], s[1] || null, s[2] || null, c[2] || 0];
+        });
+        joined[name] = out;
+        done(out);
+      });
+    });
   }
 
   function changes(a, b) {
