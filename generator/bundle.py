@@ -140,11 +140,11 @@ def bundle_key(site, e, exports_key: str, signer: str = "", small: Optional[dict
 
 
 def bundle_files(site, root: Path, name: str, sign_key: Optional[Path] = None,
-                 exports: Optional[tuple[bytes, bytes]] = None, evaluation=None,
+                 exports: Optional[bytes] = None, evaluation=None,
                  small: Optional[dict] = None) -> dict[str, bytes]:
     """The bundle's files by name (SHA256SUMS included), for release `name` of the site data (its
-    `evaluation`, when the caller has it); `exports` are the release's JSON and CSV as the site holds them
-    (made here when not given: the same bytes)."""
+    `evaluation`, when the caller has it); `exports` is the release's JSON as the site holds it
+    (made here when not given: the same bytes); its CSV is in the bundle only."""
     e = evaluation if evaluation is not None else _find(site, name)
     history = site.histories.get(name)
     prefix = f"{name}/"
@@ -166,8 +166,8 @@ def bundle_files(site, root: Path, name: str, sign_key: Optional[Path] = None,
         if checklist is not None:
             files["checklist-as-launched.md"] = checklist
     files.update(small or _small_files(site, e))
-    json_bytes, csv_bytes = exports or (dumps_compact(release_json(e)).encode(), release_csv(e).encode())
-    files["release.json"], files["release.csv"] = json_bytes, csv_bytes
+    files["release.json"] = exports or dumps_compact(release_json(e)).encode()
+    files["release.csv"] = release_csv(e).encode()
     files["checklist.json"] = dumps_compact(checklist_json(e.checklist)).encode()
     sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {n}\n" for n, data in sorted(files.items()))
     files["SHA256SUMS"] = sums.encode()
@@ -245,7 +245,7 @@ def place_bundles(site, root: Path, out: Path, cache=None, previous=None, sign_k
         target = out / path
         if digest is not None and previous is not None and previous.link(path, entry, target, digest):
             continue
-        exports = tuple((out / f"data/releases/{e.release.name}.{kind}").read_bytes() for kind in ("json", "csv"))
+        exports = (out / f"data/releases/{e.release.name}.json").read_bytes()
         data = archive(bundle_files(site, root, e.release.name, sign_key, exports, e, small), compressed=True)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)

@@ -79,11 +79,11 @@ def result_folders(root: Path, problems: Problems) -> list[tuple[str, Path, List
     folders = [("", root / "results", top)]
     by_folded: dict[str, str] = {}
     # Where a release of results/ itself puts files a product's would share: releases/<name>/ (its page and
-    # badge) and data/releases/<name>.json and .csv (its exports).
+    # badge) and data/releases/<name>.json and .js (its export and the compare page's data).
     shared = {}
     for path, st in top:
         if path.suffix == ".yaml" and stat.S_ISREG(st.st_mode) and not path.name.startswith("."):
-            for taken in (path.stem, f"{path.stem}.json", f"{path.stem}.csv"):
+            for taken in (path.stem, f"{path.stem}.json", f"{path.stem}.js"):
                 shared[taken.casefold()] = path.name
     for path, st in top:
         if not stat.S_ISDIR(st.st_mode) or path.name.startswith("."):

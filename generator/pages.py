@@ -17,7 +17,7 @@ from generator.audit import HISTORY_RULES, RULES, AuditContext, audit
 from generator.cache import key as cache_key
 from generator.charts import all_charts
 from generator.exports import (checklist_export, checklist_json, checklist_script, dumps, dumps_compact,
-                               findings_json, item_rows, release_csv, release_json, release_script, releases_csv,
+                               findings_json, release_json, release_script, releases_csv,
                                releases_json)
 from generator.model import Checklist, Evaluation, Item, ItemResult
 from generator.provenance import Repository
@@ -321,12 +321,10 @@ def data_exports(site: SiteData) -> Iterable[Output]:
         yield Output(f"data/{checklist_export(c)}.js", make=functools.partial(checklist_script, c), key=key,
                      static=True)
     for e in evaluations:
-        key = release_key(site, e, "data")
-        items = _Once(functools.partial(item_rows, e))  # shared by the two files, made only if one is
-        yield Output(f"data/releases/{e.release.name}.json", make=lambda e=e, items=items:
-                     dumps_compact(release_json(e, items())), key=key, static=True)
-        yield Output(f"data/releases/{e.release.name}.csv", make=lambda e=e, items=items: release_csv(e, items()),
-                     key=key, static=True)
+        # A release's items as CSV are in its bundle only: the JSON has the same, and at 30 KB a release a
+        # second copy on the site was a tenth of it (docs/decisions.md, "Site size").
+        yield Output(f"data/releases/{e.release.name}.json", make=functools.partial(_release_json_text, e),
+                     key=release_key(site, e, "data"), static=True)
         yield Output(f"data/releases/{e.release.name}.js", make=functools.partial(release_script, e),
                      key=release_key(site, e, "script"), static=True)
 
@@ -335,17 +333,8 @@ def _checklist_json_text(c: Checklist) -> str:
     return dumps_compact(checklist_json(c))
 
 
-class _Once:
-    """A value made on first use and kept: two outputs share it, neither may need it (both cached)."""
-
-    def __init__(self, make: Callable):
-        self._make, self._value, self._made = make, None, False
-
-    def __call__(self):
-        if not self._made:
-            self._value, self._made = self._make(), True
-            self._make = None
-        return self._value
+def _release_json_text(e: Evaluation) -> str:
+    return dumps_compact(release_json(e))
 
 
 BADGE_COLOURS = {"YES": "#2e7d32", "NEEDS REVIEW": "#a15c00", "NO": "#c62828"}

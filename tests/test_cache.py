@@ -115,11 +115,13 @@ def test_second_build_reuses_every_release_part_and_the_cache_stays_outside_the_
     build(root, tmp_path / "one")
     output = build(root, tmp_path / "two")
     releases = len(list((root / "results").glob("*.yaml")))
-    # Per release: the loaded file, the page as rendered and as MkDocs finished it, three exports (JSON, CSV
-    # and the compare page's script), the badge, the hash of the auditor's bundle, its search entries; and the
-    # search entries of every other page.
+    # Per release: the loaded file, the page as rendered and as MkDocs finished it, two exports (JSON and the
+    # compare page's script), the badge, the hash of the auditor's bundle, its search entries; the search
+    # entries of every other page; and each checklist revision's two exports.
     pages = len(list((tmp_path / "one").rglob("index.html"))) - releases
-    assert reused(output) == 9 * releases + pages
+    revisions = len(list((tmp_path / "one" / "data" / "checklists").glob("*/*.json")))
+    assert revisions >= 1
+    assert reused(output) == 8 * releases + pages + 2 * revisions
     assert set(repo.git("status", "--porcelain", "--ignored").splitlines()) == before
     assert cache_path(root).parent == cache_root and cache_path(root).is_file()
 
