@@ -16,7 +16,7 @@ from generator.analyse import (DIFF_SECTIONS, STRIP_RELEASES, Diff, carried, dif
 from generator.audit import HISTORY_RULES, RULES, AuditContext, audit
 from generator.cache import key as cache_key
 from generator.charts import all_charts
-from generator.exports import (checklist_export, checklist_json, checklist_script, dumps, dumps_compact,
+from generator.exports import (checklist_export, checklist_json, checklist_script, dumps_compact,
                                findings_json, release_json, release_script, releases_csv,
                                releases_json)
 from generator.model import Checklist, Evaluation, Item, ItemResult
@@ -310,9 +310,10 @@ def audit_rules_page(site: SiteData) -> Iterable[Output]:
 
 def data_exports(site: SiteData) -> Iterable[Output]:
     evaluations = list(site.evaluations)
-    yield Output("data/releases.json", text=dumps(releases_json(evaluations)))
+    # Compact, as every export: these grow with the history, and indenting made them a third larger.
+    yield Output("data/releases.json", text=dumps_compact(releases_json(evaluations)))
     yield Output("data/releases.csv", text=releases_csv(evaluations))
-    yield Output("data/findings.json", text=dumps(findings_json(site.findings, len(evaluations))))
+    yield Output("data/findings.json", text=dumps_compact(findings_json(site.findings, len(evaluations))))
     revisions = {(e.checklist.name, e.checklist.sha256): e.checklist for e in evaluations}  # each revision once, shared
     for c in revisions.values():
         key = cache_key("checklist-export", c.name, c.path, c.sha256)

@@ -68,8 +68,10 @@ SEARCH_CHARS = 2500
 
 
 def search_text(e: Evaluation) -> list[str]:
-    """What search finds on a release page besides its summary: each note, reason (once per entry) and
-    evidence link, with the item it belongs to, in checklist order, at most SEARCH_CHARS characters."""
+    """What search finds on a release page besides its summary: each note and reason (once per entry), with
+    the item it belongs to, and each failed or waived item, in checklist order, at most SEARCH_CHARS
+    characters. Evidence links are left out: a URL per done item made most of every release's entry in the
+    index each reader's browser loads whole, and no one searches for a CI run's address."""
     out: list[str] = []
     seen: set = set()
     size = 0
@@ -80,8 +82,6 @@ def search_text(e: Evaluation) -> list[str]:
         if r.entry is not None and r.entry.reason and r.entry.target not in seen:
             seen.add(r.entry.target)
             parts.append(("Waived: " if r.status == "waived" else "Reason: ") + " ".join(r.entry.reason.split()))
-        if r.own is not None and r.own.evidence:
-            parts.append(r.own.evidence)
         if not parts and r.status not in ("failed", "waived"):
             continue
         line = f"{r.item.plain} ({r.status}): " + " ".join(parts) if parts else f"{r.item.plain} ({r.status})"
