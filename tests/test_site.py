@@ -175,3 +175,33 @@ def test_a_lost_placeholder_fails_the_build(project, tmp_path, monkeypatch):
     result = build(project, tmp_path / "site")
     assert result.exit_code == 1
     assert "lost 1 held-back HTML block" in result.output
+
+
+def test_the_dashboard_lists_the_newest_releases_and_links_all_of_them(tmp_path):
+    """Past DASHBOARD_RELEASES the front page shows the newest ones and links /releases/, which has every
+    release; each release's row is the same markup in both tables, under each page's base."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from synth import write_history
+
+    from generator.pages import DASHBOARD_RELEASES
+
+    n = DASHBOARD_RELEASES + 2
+    write_history(tmp_path / "h", n)
+    site = tmp_path / "site"
+    assert build(tmp_path / "h", site).exit_code == 0
+    dashboard = (site / "index.html").read_text()
+    releases = (site / "releases" / "index.html").read_text()
+
+    def rows(page: str) -> list[str]:
+        table = page[page.index('class="rd-table rd-releases"'):]
+        return re.findall(r"<tr><td><a href=\"[./]*releases/([^/]+)/index.html\">", table[:table.index("</table>")])
+
+    assert len(rows(releases)) == n and len(set(rows(releases))) == n
+    assert rows(dashboard) == rows(releases)[:DASHBOARD_RELEASES]
+    assert f"The {DASHBOARD_RELEASES} newest of {n} releases" in dashboard
+    assert 'href="releases/index.html">Releases</a>' in dashboard
+    newest = rows(releases)[0]
+    row = re.search(rf'<tr><td><a href="releases/{re.escape(newest)}/index.html">.*?</tr>', dashboard).group(0)
+    assert row.replace('href="', 'href="../') in releases
