@@ -59,7 +59,7 @@ def _codec(hint: Any) -> tuple[Callable[[Any], Any], Convert]:
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
         to, back = _codec(args[0])
         return ((lambda v: [to(x) for x in _exactly(v, tuple)]),
-                tuple if back is None else (lambda v: tuple(back(x) for x in v)))
+                tuple if back is None else (lambda v: tuple(map(back, _exactly(v, list)))))
     if origin is tuple and args:
         parts = [_codec(a) for a in args]
         return ((lambda v: [to(x) for (to, _), x in zip(parts, _exactly(v, tuple, len(parts)))]),
@@ -103,13 +103,34 @@ def _class(cls: type) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
         _exactly(value, cls)
         return [encode(getattr(value, name)) for name, encode, _ in fields]
 
+    converted: list[tuple[int, Callable]] = []  # (position, decode) of the fields stored otherwise than held
+
     def back(data: Any) -> Any:
-        row = _sized(data, len(fields))
-        return cls(*[v if decode is None or v is None else decode(v) for (_, _, decode), v in zip(fields, row)])
+        # The list is json.loads' own: its values are replaced where they stand, and only where a field needs
+        # it (a long history reads hundreds of thousands of these; most fields are None or as stored).
+        if type(data) is not list or len(data) != len(fields):
+            raise CodecError("stored data is not of the shape asked for")
+        for i, decode in converted:
+            v = data[i]
+            if v is not None:
+                data[i] = decode(v)
+        return cls(*data)
 
     _CLASSES[cls] = (to, back)  # before the fields: a class may hold itself
     fields.extend((name, *_codec(hints[name])) for name in names)
+    for i, name in enumerate(names):  # None is left as it is above: an Optional field decodes as its type
+        decode = _codec(_optional_of(hints[name]) or hints[name])[1]
+        if decode is not None:
+            converted.append((i, decode))
     return to, back
+
+
+def _optional_of(hint: Any) -> Any:
+    """X for Optional[X], else None."""
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
+        return next(a for a in args if a is not type(None))
+    return None
 
 
 class Shape:

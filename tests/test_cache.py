@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import re
@@ -349,6 +350,17 @@ def test_loaded_releases_come_back_from_json_as_they_were(project):
     for text in ('{"__reduce__": 1}', "[1, 2, 3]", '[["x"], []]', "[null, [[1, 2]]]", "not json", '[null, {"(": []}]'):
         with pytest.raises(CodecError):
             LOADED.loads(text)
+    # Any field of a stored release replaced by a value of another kind is a miss (CodecError), never another
+    # exception; a tuple stored as text is not read as a tuple of its characters.
+    good = json.loads(LOADED.dumps((loaded.releases[0], ())))
+    for i in range(len(good[0])):
+        for other in ("abc", {"a": 1}, [[1]], 3.5, [], None):
+            data = json.loads(json.dumps(good))
+            data[0][i] = other
+            try:
+                LOADED.loads(json.dumps(data))
+            except CodecError:
+                pass
 
 
 # --- a cache that cannot be written: one warning, never a hang ------------------------------------------------
