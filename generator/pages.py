@@ -171,20 +171,32 @@ def releases_index(site: SiteData) -> Iterable[Output]:
     yield _page("releases/index.md", "releases.md.j2", site)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     """One row of a release page's item table: a group heading or an item with its result."""
 
     depth: int
     node: object
     result: Optional[ItemResult] = None
+    # (by, date, evidence) of an item row that shows nothing else (no note, reason, measured value, details,
+    # level or carried-over mark): most rows of a long release, written by the template's short branch.
+    plain: Optional[tuple] = None
+
+
+def _plain(r: ItemResult) -> Optional[tuple]:
+    own, entry = r.own, r.entry
+    if r.item.details or r.exempt or r.measured is not None or (own is not None and own.note) \
+            or (entry is not None and (entry.carried_from or (entry is own and entry.reason))):
+        return None
+    return (own.by or "", own.date or "", own.evidence) if own is not None else ("", "", None)
 
 
 def _rows(nodes, results: dict[str, ItemResult], depth: int = 0) -> list[Row]:
     rows: list[Row] = []
     for node in nodes:
         if isinstance(node, Item):
-            rows.append(Row(depth, node, results[node.id]))
+            result = results[node.id]
+            rows.append(Row(depth, node, result, _plain(result) if result is not None else None))
         else:
             rows.append(Row(depth, node))
             rows.extend(_rows(node.children, results, depth + 1))
