@@ -268,7 +268,8 @@ NAMES = {
         [f"results/-web:1:1: product folder: name `-web` has `-` (U+002D HYPHEN-MINUS) at position 1; {RULE}; "
          "rename the folder"]),
     # A product beside a release of results/ itself with the same name, or the name of its export: the two
-    # would share releases/1.0.0/ (a product release named badge.svg clashes there), or data/releases/1.0.0.json.
+    # would share releases/1.0.0/ (a product release named badge.svg clashes there), or data/releases/1.0.0.json
+    # or .js.
     "product-named-like-a-release": (
         {"results/1.0.0/badge.svg.yaml": _results("badge.svg")},
         ["results/1.0.0:1:1: product `1.0.0` would put its files where the release of results/1.0.0.yaml has its "
@@ -276,6 +277,10 @@ NAMES = {
     "product-named-like-an-export": (
         {"results/1.0.0.json/2.0.yaml": _results("2.0")},
         ["results/1.0.0.json:1:1: product `1.0.0.json` would put its files where the release of "
+         "results/1.0.0.yaml has its own; rename the folder or the file"]),
+    "product-named-like-a-compare-script": (
+        {"results/1.0.0.js/2.0.yaml": _results("2.0")},
+        ["results/1.0.0.js:1:1: product `1.0.0.js` would put its files where the release of "
          "results/1.0.0.yaml has its own; rename the folder or the file"]),
     "product-case": (
         {"results/Web/1.0.0.yaml": _results("1.0.0"), "results/web/1.0.0.yaml": _results("1.0.0")},
