@@ -92,26 +92,14 @@ def bundle_path(e) -> str:
     return f"releases/{e.release.name}/{e.release.name.rsplit('/', 1)[-1]}-audit.tar.gz"
 
 
-def _findings_of(site, name: str) -> list:
-    """The findings of one release: grouped once per site data, not searched for each of a long history."""
-    groups = _GROUPED.get(id(site))
-    if groups is None or groups[0] is not site:
-        grouped: dict = {}
-        for f in site.findings:
-            grouped.setdefault(f.release, []).append(f)
-        _GROUPED.clear()  # one site data at a time: a build's, or the bundle command's
-        _GROUPED[id(site)] = groups = (site, grouped)
-    return groups[1].get(name, [])
-
-
-_GROUPED: dict = {}
-
-
-def _small_files(site, e) -> dict[str, bytes]:
-    """The bundle's files made from the site data alone (no git, no exports): cheap, so they key the rest."""
+def _small_files(site, e, findings: Optional[list] = None) -> dict[str, bytes]:
+    """The bundle's files made from the site data alone (no git, no exports): cheap, so they key the rest.
+    `findings` are the release's, when the caller has grouped them (a build, for every release at once)."""
     name, history = e.release.name, site.histories.get(e.release.name)
     launch = history.launch if history else None
-    findings = [f.as_json() for f in _findings_of(site, name)]
+    if findings is None:
+        findings = [f for f in site.findings if f.release == name]
+    findings = [f.as_json() for f in findings]
     last = history.last if history else None
     return {
         "findings.json": dumps({"release": name, "findings": findings}).encode(),
@@ -233,13 +221,14 @@ def place_bundles(site, root: Path, out: Path, cache=None, previous=None, sign_k
     """Put every release's bundle into the built site `out`, beside its page: linked from the previous site
     when the build cache says its bytes are those this build would make, else made (and their hash kept).
     Reads each release's exports from `out`, so the bundle holds the very bytes the site publishes."""
-    from generator.pages import release_key
+    from generator.pages import findings_by_release, release_key
 
     signer = key_digest(sign_key) if sign_key is not None else ""
+    findings = findings_by_release(site)
     made = 0
     for e in site.evaluations:
         path = bundle_path(e)
-        small = _small_files(site, e)  # made once: they key the bundle and go into it
+        small = _small_files(site, e, findings.get(e.release.name, []))  # made once: they key the bundle and go into it
         entry = bundle_key(site, e, release_key(site, e, "data"), signer, small)
         digest = cache.get(entry) if cache is not None else None
         target = out / path

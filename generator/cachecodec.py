@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import json
 import sys
 import types
@@ -20,7 +19,7 @@ import typing
 from typing import Any, Callable, Optional
 
 from generator.errors import Location, Problem
-from generator.model import Entry, Launch, Release, Signoff
+from generator.model import Entry, Launch, Release, Signoff, iso_date
 
 # The only classes a cache entry can hold. A class added here must have fields of the kinds _codec knows.
 TYPES = (Release, Entry, Signoff, Launch, Location, Problem)
@@ -65,16 +64,10 @@ def _codec(hint: Any) -> tuple[Callable[[Any], Any], Convert]:
         return ((lambda v: [to(x) for (to, _), x in zip(parts, _exactly(v, tuple, len(parts)))]),
                 (lambda v: tuple(x if back is None else back(x) for (_, back), x in zip(parts, _sized(v, len(parts))))))
     if hint is dt.date:
-        return (lambda v: _exactly(v, dt.date).isoformat()), _date
+        return (lambda v: _exactly(v, dt.date).isoformat()), iso_date
     if hint in TYPES:
         return _class(hint)
     raise TypeError(f"the build cache cannot store values of type {hint!r}")
-
-
-@functools.lru_cache(maxsize=65536)
-def _date(text: str) -> dt.date:
-    """A date from its ISO text; a history has a few thousand days, so each is one shared (immutable) object."""
-    return dt.date.fromisoformat(text)
 
 
 def _exactly(value: Any, kind: type, size: Optional[int] = None) -> Any:

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Union
 
 from generator.errors import Location
+
+
+@functools.lru_cache(maxsize=65536)
+def iso_date(text: str) -> dt.date:
+    """A date from its YYYY-MM-DD text, one shared (immutable) object per day: a history has a few thousand
+    days in hundreds of thousands of entries, read from YAML or from the build cache."""
+    return dt.date.fromisoformat(text)
 
 STATUSES = ("done", "pending", "failed", "n/a", "waived")
 VERDICTS = ("YES", "NO", "NEEDS REVIEW")

@@ -143,14 +143,17 @@ DASHBOARD_RELEASES = 50
 def dashboard(site: SiteData) -> Iterable[Output]:
     products = [(product_label(p), product_slug(p), site.latest_of(p)) for p in site.products]
     single = len(site.products) <= 1
+    newest = site.newest_first
     yield _page("index.md", "dashboard.md.j2", site, latest=site.latest, products=products, single=single,
-                evaluations=site.newest_first[:DASHBOARD_RELEASES], all_releases=len(site.newest_first), charts=_headline(site, site.products[0]) if single and site.products else [],
+                evaluations=newest[:DASHBOARD_RELEASES], all_releases=len(newest),
+                charts=_headline(site, site.products[0]) if single and site.products else [],
                 trends="trends/index.md", heading=site.config["site_name"])
     if not single:
         for p in site.products:
-            evaluations = tuple(e for e in site.newest_first if e.release.product == p)
+            evaluations = tuple(e for e in newest if e.release.product == p)
             yield _page(f"products/{product_slug(p)}/index.md", "dashboard.md.j2", site, latest=site.latest_of(p),
-                        products=products, single=True, evaluations=evaluations, all_releases=0, charts=_headline(site, p),
+                        products=products, single=True, evaluations=evaluations, all_releases=0,
+                        charts=_headline(site, p),
                         trends=f"../../trends/{product_slug(p)}/index.md", heading=f"Product {product_label(p)}")
 
 
@@ -203,7 +206,8 @@ def _rows(nodes, results: dict[str, ItemResult], depth: int = 0) -> list[Row]:
     return rows
 
 
-def _findings_by_release(site: SiteData) -> dict[Optional[str], list]:
+def findings_by_release(site: SiteData) -> dict[Optional[str], list]:
+    """Each release's findings, grouped once: every release page and bundle of a long history needs its own."""
     out: dict[Optional[str], list] = {}
     for f in site.findings:
         out.setdefault(f.release, []).append(f)
@@ -252,7 +256,7 @@ def _release_context(site: SiteData, e: Evaluation, inputs: dict) -> dict:
 
 
 def release_pages(site: SiteData) -> Iterable[Output]:
-    findings = _findings_by_release(site)
+    findings = findings_by_release(site)
     for e in site.evaluations:
         inputs = _release_page_inputs(site, e, findings.get(e.release.name, []))
         key = release_key(site, e, "page", sorted(inputs.items()))

@@ -22,7 +22,7 @@ from generator.ids import release_name_problem
 from generator.secrets import find_secret
 from generator.source import MAX_INPUT_BYTES, read_input
 from generator.text import NAME_FIELDS, text_problem
-from generator.model import STATUSES, Checklist, Criterion, Entry, Item, Launch, Release, Signoff
+from generator.model import STATUSES, Checklist, Criterion, Entry, Item, Launch, Release, Signoff, iso_date
 
 MAX_RESULTS_BYTES = MAX_INPUT_BYTES
 TOP_KEYS = ("release", "checklist", "level", "items", "signoffs", "launch")
@@ -96,12 +96,6 @@ _Node = Union[_Scalar, _Map, _Seq]
 
 
 _SPACE = re.compile(r"\s")
-
-
-@functools.lru_cache(maxsize=65536)
-def _iso_date(text: str) -> dt.date:
-    """A YYYY-MM-DD date; a history has a few thousand days, each one shared (immutable) object."""
-    return dt.date.fromisoformat(text)
 
 
 def _at(path: str, mark) -> tuple:
@@ -362,7 +356,7 @@ class _Reader:
             return None
         raw = node.value.strip()
         try:
-            return _iso_date(raw) if len(raw) == 10 else dt.datetime.fromisoformat(raw).date()
+            return iso_date(raw) if len(raw) == 10 else dt.datetime.fromisoformat(raw).date()
         except ValueError:
             self.error(node.loc, key, f"`{raw}` is not an ISO 8601 date; write it as YYYY-MM-DD")
             return None
