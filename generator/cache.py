@@ -239,6 +239,12 @@ class Cache:
             self._used.add(entry)
         return found
 
+    def keep(self, *entries: str) -> None:
+        """Keep entries this build did not read (a release page MkDocs is not given) for the builds after it."""
+        for entry in entries:
+            self._used.add(entry)
+            self._used.add(DIGEST + entry)
+
     def digest(self, entry: str) -> Optional[str]:
         """The SHA-256 of text stored with `digest=True` under `entry` (as UTF-8), without reading the text."""
         blob = self._row(DIGEST + entry)

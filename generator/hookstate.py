@@ -20,12 +20,38 @@ class BuildState:
     finished: set = field(default_factory=set)  # docs paths whose finished page is in the cache
     previous: Any = None  # site.PreviousSite: the last build's site, whose unchanged pages are linked
     sources: dict = field(default_factory=dict)  # docs path of a release page -> (front matter, outline, page)
+    skipped: dict = field(default_factory=dict)  # docs path of a release page MkDocs is not given -> search entries
+    after_pages: list = field(default_factory=list)  # what the hooks do once every page is built
 
     def final_key(self, src_uri: str, content_key: str) -> str:
         """The cache key of a page as MkDocs finished it: its content and what every page shares."""
         from generator.cache import key
 
         return key("final page", self.theme_key, src_uri, content_key)
+
+    def search_key(self, src_uri: str, content_key: str) -> str:
+        """The cache key of a release page's search entries: like its finished HTML, made from its content alone."""
+        from generator.cache import key
+
+        return key("release search entries", self.theme_key, src_uri, content_key)
+
+    def skip(self, src_uri: str, content_key: str, *keep: str) -> bool:
+        """Whether MkDocs can do without this release page: the last build finished it and indexed it for
+        search from the same inputs, and the finished page is in place for the site (see
+        site.PreviousSite.stage); the hooks add its search entries where MkDocs would have. `keep` names the
+        entries it was made from, kept for a later build that must finish it again (a theme change)."""
+        if self.cache is None or self.previous is None or not src_uri.endswith("/index.md"):
+            return False
+        from generator.mkdocs_hooks import search_entries
+
+        final = self.final_key(src_uri, content_key)
+        entries = search_entries(self.cache.get(self.search_key(src_uri, content_key)))
+        if entries is None or not self.previous.stage(src_uri[:-len(".md")] + ".html", final):
+            return False
+        self.cache.keep(final, *keep)
+        self.cache.hits += 1  # the page as rendered: reused without being read
+        self.skipped[src_uri] = entries
+        return True
 
     def is_finished(self, src_uri: str, content_key: str) -> bool:
         """Whether the last build finished this page from the same inputs (then only its outline is needed)."""

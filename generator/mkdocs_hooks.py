@@ -15,6 +15,7 @@ the nav hold plain text, and table-of-contents titles are cut down to their text
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import html
 import json
@@ -129,7 +130,7 @@ class _Kept(File):
         return text[len(self.front):].lstrip("\n")
 
 
-def _entries(text) -> "list | None":
+def search_entries(text) -> "list | None":
     """Search entries as the cache holds them, or None for anything but a list of the plugin's entry shape."""
     try:
         entries = json.loads(text) if isinstance(text, str) else None
@@ -146,18 +147,30 @@ def _entries(text) -> "list | None":
 def _search_from_cache(index, state) -> None:
     """Material's search parses every page's HTML for its entries (seconds for a long history's pages, most
     unchanged since the last build): the entries of a page are kept in the build cache under a hash of all
-    they are made from (the HTML search sees, toc, URL, title, search and tags meta, the theme's inputs)."""
+    they are made from (the HTML search sees, toc, URL, title, search and tags meta, the theme's inputs); a
+    release page's, like its finished HTML, under its content's key and the theme's. The entries of release
+    pages MkDocs is not given (state.skipped) go in where MkDocs would have indexed them: release pages
+    come last (see on_files), in the order of their paths."""
     parse = index.add_entry_from_context
+    waiting = collections.deque(sorted(state.skipped))
+
+    def skipped_before(src_uri: "str | None") -> None:
+        while waiting and (src_uri is None or waiting[0] < src_uri):
+            index.entries.extend(state.skipped[waiting.popleft()])
 
     def add_entry_from_context(page) -> None:
-        def outline(items) -> list:
-            return [(t.id, t.title, t.url, outline(t.children)) for t in items]
+        content_key = state.page_keys.get(page.file.src_uri)
+        if content_key:
+            skipped_before(page.file.src_uri)
+            entry = state.search_key(page.file.src_uri, content_key)
+        else:
+            def outline(items) -> list:
+                return [(t.id, t.title, t.url, outline(t.children)) for t in items]
 
-        toc = outline(page.toc)
-        meta = {k: page.meta.get(k) for k in ("title", "search", "tags")}
-        entry = key("search entries", state.theme_key, page.url, page.title, repr(meta), toc,
-                    hashlib.sha256(page.content.encode("utf-8", "surrogatepass")).hexdigest())
-        cached = _entries(state.cache.get(entry))
+            meta = {k: page.meta.get(k) for k in ("title", "search", "tags")}
+            entry = key("search entries", state.theme_key, page.url, page.title, repr(meta), outline(page.toc),
+                        hashlib.sha256(page.content.encode("utf-8", "surrogatepass")).hexdigest())
+        cached = search_entries(state.cache.get(entry))
         if cached is not None:
             index.entries.extend(cached)
             return
@@ -167,6 +180,7 @@ def _search_from_cache(index, state) -> None:
             state.store.put(entry, json.dumps(index.entries[before:], ensure_ascii=False))
 
     index.add_entry_from_context = add_entry_from_context
+    state.after_pages.append(lambda: skipped_before(None))
 
 
 def on_files(files, config):
@@ -183,6 +197,40 @@ def on_files(files, config):
         kept.front, kept.outline, kept._source = front, shape, source
         files.append(kept)
     return files
+
+
+def _sitemap(state, config):
+    """The sitemap's pages (the theme's sitemap.xml lists them): the release pages MkDocs was not given stand
+    in its list, at their places, as pages of their own, so the sitemap is the one a full build writes."""
+
+    def pages(files) -> list:
+        listed = [f.page for f in files]
+        if not state.skipped:
+            return listed
+        releases = [p for p in listed if p.file.src_uri in state.page_keys]
+        releases += [Page(None, File.generated(config, src, content=""), config) for src in state.skipped]
+        others = [p for p in listed if p.file.src_uri not in state.page_keys]
+        return others + sorted(releases, key=lambda p: p.file.src_uri)
+
+    return pages
+
+
+def on_env(env, config, files):
+    state = hookstate.current
+    if state is not None:
+        env.globals["readiness_sitemap"] = _sitemap(state, config)
+    return env
+
+
+@event_priority(100)
+def on_post_build(config):
+    """Before the search plugin writes its index (at 0): the entries of the last pages MkDocs was not given."""
+    state = hookstate.current
+    if state is None:
+        return
+    for step in state.after_pages:
+        step()
+    state.after_pages.clear()
 
 
 def on_page_read_source(page, config):

@@ -84,7 +84,8 @@ def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None, sto
     `store` when the caller commits it later, else committed at the end). With the MkDocs hooks' `state`,
     a release page whose finished HTML is cached comes as its outline only (mkdocs_hooks.outline), and
     every release page is kept for the hooks in `state.sources` (whole ones compressed, once `store` has
-    them: see _Writer.sync). A static output `reuse(output, entry)` takes (to link from the previous
+    them: see _Writer.sync), but for those the last build finished and indexed from the same inputs, which
+    come with None and go to `state.skipped`: MkDocs is not given them at all. A static output `reuse(output, entry)` takes (to link from the previous
     site) comes with None."""
     own = store is None and cache is not None
     if own:
@@ -99,6 +100,9 @@ def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None, sto
             if page:
                 state.page_keys[out.path] = out.key
                 short = cache_key("outline", out.path, out.key)
+                if state.skip(out.path, out.key, entry, short):
+                    yield out, None
+                    continue
                 if state.is_finished(out.path, out.key):
                     text = cache.get(short)
                     if text is not None:
@@ -172,6 +176,7 @@ class PreviousSite:
         self.cache = cache
         self.digests: dict[str, str] = {}  # site path -> SHA-256 of the files linked, for the manifest
         self.pending: list[tuple[Output, str, str]] = []  # static outputs to link once MkDocs has built the site
+        self.staging: Optional[Path] = None  # where finished pages go until MkDocs has built (write_docs sets it)
 
     def later(self, out: Output, entry: str) -> bool:
         """Take a static output to link after MkDocs has built (it clears its site directory first) when the
@@ -180,6 +185,22 @@ class PreviousSite:
         if digest is None:
             return False
         self.pending.append((out, entry, digest))
+        return True
+
+    def stage(self, path: str, entry: str) -> bool:
+        """Put the finished page the cache holds under `entry` at `path` of the staging folder (moved into
+        the site once MkDocs has built it): linked from the previous site when its file has the cache's
+        hash, else written from the cache; False, with nothing written, when neither has it."""
+        if self.staging is None:
+            return False
+        target = self.staging / path
+        if self.link(path, entry, target):
+            return True
+        text = self.cache.get(entry)
+        if text is None:
+            return False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(text.encode("utf-8", "xmlcharrefreplace"))  # as MkDocs writes a page
         return True
 
     def place(self, site_out: Path, store: Optional[_Writer]) -> None:
@@ -236,6 +257,8 @@ def write_docs(site: SiteData, docs_dir: Path, cache: Optional[Cache] = None, st
     made: set[Path] = set()
     claimed: tuple[set, set] = (set(), set())
     previous = state.previous if state is not None and static_dir is not None else None
+    if previous is not None:
+        previous.staging = static_dir
 
     for out, text in render_outputs(site_outputs(site), cache, store, state, previous.later if previous else None):
         count += 1

@@ -157,6 +157,35 @@ def test_a_rebuild_links_unchanged_files_of_the_previous_site_and_rewrites_chang
     assert kept.stat().st_ino == inode
 
 
+def test_a_rebuild_gives_mkdocs_only_the_release_pages_that_changed(repo, tmp_path, monkeypatch):
+    from generator import hookstate
+
+    root, site = repo.root, tmp_path / "site"
+    config = root / "readiness.yml"
+    config.write_text(config.read_text() + "site_url: https://readiness.example/lumen/\n")  # a full sitemap
+    build(root, site)
+    asked: dict[str, bool] = {}
+    skip = hookstate.BuildState.skip
+
+    def recorded(self, src_uri, content_key, *keep):
+        asked[src_uri] = skip(self, src_uri, content_key, *keep)
+        return asked[src_uri]
+
+    monkeypatch.setattr(hookstate.BuildState, "skip", recorded)
+    path = root / "results" / "3.0.0.yaml"
+    path.write_text(path.read_text().replace("status: done", "status: failed", 1))
+    build(root, site)
+    releases = sorted(p.stem for p in (root / "results").glob("*.yaml"))
+    assert sorted(asked) == [f"releases/{name}/index.md" for name in releases]
+    given = [src for src, skipped in asked.items() if not skipped]
+    # The edited release and the one compared with it are rendered; every other page comes from the last build.
+    assert "releases/3.0.0/index.md" in given and len(given) <= 2, given
+    build(root, tmp_path / "full", "--no-cache")
+    assert tree(site) == tree(tmp_path / "full")
+    sitemap = (site / "sitemap.xml").read_text()
+    assert all(f"<loc>https://readiness.example/lumen/releases/{name}/index.html</loc>" in sitemap for name in releases)
+
+
 def test_cache_holds_only_what_the_last_build_used(repo, tmp_path):
     root = repo.root
 
@@ -489,7 +518,7 @@ def test_a_cache_folder_inside_the_repository_is_not_used(project, tmp_path, mon
 
 
 def test_search_entries_of_any_other_shape_in_the_cache_are_a_miss():
-    from generator.mkdocs_hooks import _entries
+    from generator.mkdocs_hooks import search_entries as _entries
 
     good = '[{"location": "releases/1.0/", "title": "Release 1.0", "text": "NO"}]'
     assert _entries(good) == [{"location": "releases/1.0/", "title": "Release 1.0", "text": "NO"}]
