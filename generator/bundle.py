@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Optional
 
 from generator.errors import InputError, Location, Problem, printable
-from generator.exports import checklist_json, dumps, dumps_compact, release_csv, release_json
+from generator.exports import checklist_export, checklist_json, dumps, dumps_compact, release_csv, release_json
 from generator.provenance import HEX, Git, GitError
 from generator.source import MAX_INPUT_BYTES, read_regular
 
@@ -129,10 +129,11 @@ def bundle_key(site, e, exports_key: str, signer: str = "", small: Optional[dict
 
 def bundle_files(site, root: Path, name: str, sign_key: Optional[Path] = None,
                  exports: Optional[bytes] = None, evaluation=None,
-                 small: Optional[dict] = None) -> dict[str, bytes]:
+                 small: Optional[dict] = None, revision: Optional[bytes] = None) -> dict[str, bytes]:
     """The bundle's files by name (SHA256SUMS included), for release `name` of the site data (its
-    `evaluation`, when the caller has it); `exports` is the release's JSON as the site holds it
-    (made here when not given: the same bytes); its CSV is in the bundle only."""
+    `evaluation`, when the caller has it); `exports` and `revision` are the release's JSON and its
+    checklist revision's as the site holds them (made here when not given: the same bytes); its CSV is
+    in the bundle only."""
     e = evaluation if evaluation is not None else _find(site, name)
     history = site.histories.get(name)
     prefix = f"{name}/"
@@ -156,7 +157,7 @@ def bundle_files(site, root: Path, name: str, sign_key: Optional[Path] = None,
     files.update(small or _small_files(site, e))
     files["release.json"] = exports or dumps_compact(release_json(e)).encode()
     files["release.csv"] = release_csv(e).encode()
-    files["checklist.json"] = dumps_compact(checklist_json(e.checklist)).encode()
+    files["checklist.json"] = revision or dumps_compact(checklist_json(e.checklist)).encode()
     sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {n}\n" for n, data in sorted(files.items()))
     files["SHA256SUMS"] = sums.encode()
     if sign_key is not None:
@@ -225,6 +226,7 @@ def place_bundles(site, root: Path, out: Path, cache=None, previous=None, sign_k
 
     signer = key_digest(sign_key) if sign_key is not None else ""
     findings = findings_by_release(site)
+    checklists: dict[str, bytes] = {}  # a revision's export, read once for all its releases
     made = 0
     for e in site.evaluations:
         path = bundle_path(e)
@@ -235,7 +237,11 @@ def place_bundles(site, root: Path, out: Path, cache=None, previous=None, sign_k
         if digest is not None and previous is not None and previous.link(path, entry, target, digest):
             continue
         exports = (out / f"data/releases/{e.release.name}.json").read_bytes()
-        data = archive(bundle_files(site, root, e.release.name, sign_key, exports, e, small), compressed=True)
+        revision = f"data/{checklist_export(e.checklist)}.json"
+        if revision not in checklists:
+            checklists[revision] = (out / revision).read_bytes()
+        data = archive(bundle_files(site, root, e.release.name, sign_key, exports, e, small, checklists[revision]),
+                       compressed=True)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         made += 1

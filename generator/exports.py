@@ -135,13 +135,15 @@ def releases_csv(evaluations: list[Evaluation]) -> str:
 
 ITEMS_CSV = ("id", "section", "text", "status", "by", "date", "evidence", "note", "reason", "approved_by", "expires",
              "carried_from", "value")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = "=+-@\t\r"
 
 
 def _cell(value) -> str:
     """A CSV cell that a spreadsheet shows as text: a leading = + - @ would otherwise start a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    if value is None:
+        return ""
+    text = value if type(value) is str else str(value)
+    return "'" + text if text and text[0] in _FORMULA_START else text
 
 
 def release_csv(e: Evaluation, items: Optional[list[dict]] = None) -> str:
@@ -149,9 +151,11 @@ def release_csv(e: Evaluation, items: Optional[list[dict]] = None) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(ITEMS_CSV)
+    recorded = ITEMS_CSV[3:]  # after id, section and text, which come from the checklist
     for r, row in zip(e.results, item_rows(e) if items is None else items):
-        known = {"section": r.item.ancestors[0], "text": r.item.plain}
-        writer.writerow([_cell(known[k] if k in known else row.get(k)) for k in ITEMS_CSV])
+        cells = [row["id"], r.item.ancestors[0], r.item.plain]
+        cells += [row.get(k) for k in recorded]
+        writer.writerow([_cell(v) for v in cells])
     return buf.getvalue()
 
 
