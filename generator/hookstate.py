@@ -22,6 +22,7 @@ class BuildState:
     sources: dict = field(default_factory=dict)  # docs path of a release page -> (front matter, outline, page)
     skipped: dict = field(default_factory=dict)  # docs path of a release page MkDocs is not given -> search entries
     after_pages: list = field(default_factory=list)  # what the hooks do once every page is built
+    lost: set = field(default_factory=set)  # final keys whose entry turned out unreadable this build
 
     def final_key(self, src_uri: str, content_key: str) -> str:
         """The cache key of a page as MkDocs finished it: its content and what every page shares."""
@@ -40,13 +41,16 @@ class BuildState:
         search from the same inputs, and the finished page is in place for the site (see
         site.PreviousSite.stage); the hooks add its search entries where MkDocs would have. `keep` names the
         entries it was made from, kept for a later build that must finish it again (a theme change)."""
-        if self.cache is None or self.previous is None or not src_uri.endswith("/index.md"):
+        if self.cache is None or getattr(self.previous, "staging", None) is None or not src_uri.endswith("/index.md"):
             return False
         from generator.mkdocs_hooks import search_entries
 
         final = self.final_key(src_uri, content_key)
         entries = search_entries(self.cache.get(self.search_key(src_uri, content_key)))
-        if entries is None or not self.previous.stage(src_uri[:-len(".md")] + ".html", final):
+        if entries is None:
+            return False
+        if not self.previous.stage(src_uri[:-len(".md")] + ".html", final):
+            self.lost.add(final)  # neither the previous site nor the cache has it: MkDocs finishes it again
             return False
         self.cache.keep(final, *keep)
         self.cache.hits += 1  # the page as rendered: reused without being read
@@ -55,7 +59,8 @@ class BuildState:
 
     def is_finished(self, src_uri: str, content_key: str) -> bool:
         """Whether the last build finished this page from the same inputs (then only its outline is needed)."""
-        if self.cache is None or not self.cache.has(self.final_key(src_uri, content_key)):
+        final = self.final_key(src_uri, content_key)
+        if self.cache is None or final in self.lost or not self.cache.has(final):
             return False
         self.finished.add(src_uri)
         return True
