@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
@@ -116,15 +117,36 @@ def compare(a: Evaluation, b: Evaluation) -> Comparison:
     return Comparison(a, b, diff(a, b), signoffs)
 
 
-def diffs(evaluations: Sequence[Evaluation]) -> dict[str, Diff]:
-    """Each release against the previous release of its product and checklist, in one pass (linear in releases)."""
-    last: dict[tuple[str, str], Evaluation] = {}
-    out: dict[str, Diff] = {}
-    for e in evaluations:
-        key = (e.release.product, e.checklist.name)
-        out[e.release.name] = diff(last.get(key), e)
-        last[key] = e
-    return out
+class Diffs(Mapping):
+    """Each release against the previous release of its product and checklist, found in one pass (linear in
+    releases) and compared when asked for: a rebuild compares only the releases whose pages it renders."""
+
+    def __init__(self, evaluations: Sequence[Evaluation]):
+        last: dict[tuple[str, str], Evaluation] = {}
+        self._pairs: dict[str, tuple[Optional[Evaluation], Evaluation]] = {}
+        for e in evaluations:
+            key = (e.release.product, e.checklist.name)
+            self._pairs[e.release.name] = (last.get(key), e)
+            last[key] = e
+
+    def previous(self, name: str) -> Optional[Evaluation]:
+        """The release `name` is compared with, or None."""
+        pair = self._pairs.get(name)
+        return pair[0] if pair else None
+
+    def __getitem__(self, name: str) -> Diff:
+        return diff(*self._pairs[name])
+
+    def __iter__(self):
+        return iter(self._pairs)
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+
+def diffs(evaluations: Sequence[Evaluation]) -> Diffs:
+    """Each release against the previous release of its product and checklist (see Diffs)."""
+    return Diffs(evaluations)
 
 
 @dataclass(frozen=True)

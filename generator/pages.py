@@ -8,7 +8,7 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Optional, Union
+from typing import Callable, Iterable, Iterator, Mapping, Optional, Union
 
 from generator import __version__
 from generator.analyse import (DIFF_SECTIONS, STRIP_RELEASES, Diff, carried, diffs, item_histories, most_failed,
@@ -48,7 +48,7 @@ class SiteData:
     checklists: dict[str, Checklist]
     evaluations: tuple[Evaluation, ...]  # oldest first
     generated_on: dt.date
-    diffs: dict = field(default_factory=dict)  # release name -> Diff against the previous release
+    diffs: Mapping = field(default_factory=dict)  # release name -> Diff against the previous release (analyse.Diffs)
     people: tuple = ()  # (name, [Signed, ...]) by name
     histories: dict = field(default_factory=dict)  # release name -> ReleaseHistory (timeline.py)
     revisions: dict = field(default_factory=dict)  # checklist name -> [ChecklistRevision]
@@ -221,19 +221,26 @@ def _release_page_inputs(site: SiteData, e: Evaluation, findings: list) -> dict:
     # The page says whether provenance was available, not which commit was built: HEAD is left out, so a
     # new commit does not change (and re-render) every release page.
     repo = dataclasses.replace(site.repository, head=None, head_date=None, dirty=())
-    return dict(diff=site.diffs.get(e.release.name, Diff(None, ())), history=site.histories.get(e.release.name),
+    return dict(previous=_evaluated_from(site.diffs.previous(e.release.name)), history=site.histories.get(e.release.name),
                 repo=repo, findings=findings, repo_url=site.config.get("repo_url"), unchecked_rules=HISTORY_RULES,
                 team=site.config.get("team"),
                 checklist_is_current=current is not None and current.sha256 == e.checklist.sha256)
+
+
+def _evaluated_from(e: Optional[Evaluation]) -> Optional[tuple]:
+    """What a release's evaluation is made from (its file, checklist version and day), standing in a key for
+    what is computed from it: the changes since the previous release are a function of both releases'."""
+    if e is None:
+        return None
+    r = e.release
+    return (r.name, r.path, r.product, r.sha256, e.checklist.name, e.checklist.sha256, e.evaluated_on)
 
 
 def release_key(site: SiteData, e: Evaluation, *extra) -> str:
     """Cache key of a release's outputs: the evaluation's inputs (results file, checklist version, the day
     it is evaluated on), the site settings, and `extra` (a page's other inputs); cache.key adds the
     generator's fingerprint, so a change to code or templates makes new keys."""
-    r = e.release
-    return cache_key(r.name, r.path, r.product, r.sha256, e.checklist.name, e.checklist.sha256, e.evaluated_on,
-                     sorted(site.config.items()), *extra)
+    return cache_key(*_evaluated_from(e), sorted(site.config.items()), *extra)
 
 
 FILTERS = (("all", "all"), ("failed", "failed"), ("pending", "pending"), ("waived", "waived"), ("na", "n/a"),
@@ -250,7 +257,8 @@ def _release_context(site: SiteData, e: Evaluation, inputs: dict) -> dict:
     c = e.counts
     filters = [(token, label, {"all": c.total, "failed": c.failed, "pending": c.pending, "waived": c.waived,
                                "na": c.na, "done": c.done}[token]) for token, label in FILTERS]
-    return dict(inputs, e=e, sections=sections, why=why(e), held=held_back(e), criteria=criteria,
+    diff = site.diffs.get(e.release.name, Diff(None, ()))  # computed here: only for a page being rendered
+    return dict(inputs, e=e, diff=diff, sections=sections, why=why(e), held=held_back(e), criteria=criteria,
                 diff_sections=DIFF_SECTIONS, base=_base(path), node_entries=node_entries, filters=filters,
                 carried=carried(e), search=search_text(e))
 
