@@ -137,6 +137,11 @@ class Diffs(Mapping):
     def __getitem__(self, name: str) -> Diff:
         return diff(*self._pairs[name])
 
+    def get(self, name: str, default: Optional[Diff] = None) -> Optional[Diff]:
+        # Not Mapping.get, which would take a KeyError raised inside diff() for a missing release.
+        pair = self._pairs.get(name)
+        return default if pair is None else diff(*pair)
+
     def __iter__(self):
         return iter(self._pairs)
 

@@ -87,6 +87,20 @@ def test_first_release_has_no_previous(tmp_path):
     assert diffs([e])["1.0"].previous is None and diffs([e])["1.0"].changes == ()
 
 
+def test_each_release_is_compared_with_the_one_before_it_when_asked(tmp_path):
+    c = checklist()
+    one = release(tmp_path, "1.0", "items:\n  a/one: done\n", c)
+    two = release(tmp_path, "1.1", "items:\n  a/one: failed\n", c)
+    three = release(tmp_path, "1.2", "items:\n  a/one: failed\n  a/two: done\n", c)
+    found = diffs([one, two, three])
+    assert list(found) == ["1.0", "1.1", "1.2"] and len(found) == 3
+    assert [found.previous(n) for n in found] == [None, one, two]
+    for name, (before, after) in {"1.1": (one, two), "1.2": (two, three)}.items():
+        assert found[name] == found.get(name) == diff(before, after)
+    assert [(ch.kind, ch.item) for ch in found["1.1"].changes] == [("regressed", "a/one")]
+    assert found.get("9.9") is None and found.previous("9.9") is None
+
+
 def test_signers_by_person(tmp_path):
     c = checklist()
     a = release(tmp_path, "1.0", "signoffs:\n  lead: {name: Ada, date: 2026-01-01}\n", c)
