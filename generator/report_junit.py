@@ -228,6 +228,11 @@ def _count(path: Path, shown: str) -> _Count:
         raise fail(shown, f"invalid XML: {expat.ErrorString(exc.code)}", exc.lineno, exc.offset + 1)
     except _XMLRefused as exc:
         raise fail(shown, str(exc), exc.line, exc.col)
+    except (LookupError, ValueError):  # an encoding Python does not know, or a multi-byte one expat cannot take
+        at = data.find(b"encoding")
+        line, col = (1, 1) if at < 0 else (data.count(b"\n", 0, at) + 1, at - (data.rfind(b"\n", 0, at) + 1) + 1)
+        raise fail(shown, "the XML declaration names an encoding the XML reader cannot use; "
+                   "write the report as UTF-8", line, col)
     problems.raise_if_errors()
     counted = count.failures + count.errors + count.outside
     if node_totals and sum(node_totals) > counted:

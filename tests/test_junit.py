@@ -245,8 +245,12 @@ LAUGHS = ('<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
     ("", "x.xml:1:1: invalid XML: no element found"),
     ('<?xml-stylesheet href="http://example.com/x.xsl"?><html/>',
      "x.xml:1:51: not a JUnit XML report: the root element is <html>, expected <testsuites> or <testsuite>"),
+    ('<?xml version="1.0" encoding="U-TF-8"?>\n<testsuites/>',
+     "x.xml:1:21: the XML declaration names an encoding the XML reader cannot use; write the report as UTF-8"),
+    ('<?xml version="1.0" encoding="shift_jis"?>\n<testsuites/>',
+     "x.xml:1:21: the XML declaration names an encoding the XML reader cannot use; write the report as UTF-8"),
 ], ids=["billion-laughs", "external-dtd", "public-dtd", "parameter-entity", "undefined-entity", "latin-1-byte",
-        "two-roots", "empty", "not-junit"])
+        "two-roots", "empty", "not-junit", "unknown-encoding", "multi-byte-encoding"])
 def test_hostile_xml_is_one_message(tmp_path, text, message):
     started = time.monotonic()
     assert refused(tmp_path, text) == message
