@@ -60,6 +60,6 @@ regold: $(VENV)/.dev  ## rewrite tests/gold/ from the current output; review the
 	READINESS_REGOLD=1 $(BIN)/pytest -q tests/test_gold.py
 
 SECONDS ?= 600
-fuzz: $(VENV)/.dev  ## fuzz the results loader, checklist parser and name rule for SECONDS each (default 600)
+fuzz: $(VENV)/.dev  ## fuzz every parser of untrusted input (results, checklists, config, git logs, reports) and the name rule for SECONDS each (default 600)
 	$(BIN)/python fuzz/fuzz_inputs.py --seconds $(SECONDS)
 	$(BIN)/python fuzz/fuzz_names.py --seconds $(SECONDS)

@@ -1,10 +1,12 @@
-"""Fuzz the results loader, the checklist parser and the git log reader: any input gives a result or problems.
+"""Fuzz the results loader, the checklist parser, the git log reader and the report parsers (JUnit XML,
+k6 and Lighthouse JSON): any input gives a result or problems.
 
     python fuzz/fuzz_inputs.py --seconds 600      # or: make fuzz SECONDS=600
 
 Inputs are random bytes, YAML and Markdown assembled from fragments that matter (anchors, tags, tabs,
 quotes, ids, statuses, task boxes, headings), mutations of the example files, and `git log -z` output
-whose names, e-mails and messages hold separators, fake fields, NULs and direction characters. Runs in batches with
+whose names, e-mails and messages hold separators, fake fields, NULs and direction characters, and real
+reports cut, spliced and mutated (declarations, entities, encodings, numbers). Runs in batches with
 fresh random seeds until the time is up; a failure prints the input and exits 1.
 """
 
@@ -30,6 +32,7 @@ from generator.merge import evaluate  # noqa: E402
 from generator.project import load_config  # noqa: E402
 from generator.provenance import LOG_FIELDS, SIGNATURES, parse_log  # noqa: E402
 from generator.versions import may_hold, summarise  # noqa: E402
+from generator.reports import REPORTS  # noqa: E402
 from generator.results import load_release  # noqa: E402
 
 CHECKLIST, _ = load_checklist(ROOT / "checklists" / "production.md", "checklists/production.md")
@@ -140,6 +143,46 @@ def check_checklist(text: str, name: str = "fuzz") -> None:
         assert all(i.levels is None or set(i.levels) <= levels for i in checklist.items)
 
 
+REPORT_SEEDS = [(fmt, path.read_bytes()) for fmt in REPORTS
+                for path in sorted((ROOT / "tests" / "fixtures" / "reports").rglob("*"))
+                if path.is_file() and path.suffix in (".xml", ".json") and
+                (path.name.startswith(fmt.name) or fmt.name in path.parts)]
+REPORT_BITS = [
+    '<?xml version="1.0" encoding="U-TF-8"?>', '<?xml version="1.0" encoding="shift_jis"?>', "<!DOCTYPE t [",
+    '<!ENTITY a "aaaa">', "&a;", "<testcase/>", "<failure/>", "<error/>", "<skipped/>", 'tests="-1"',
+    'failures="1e9"', "<testsuite>", "</testsuite>", "<!-- ok 1 - x -->", "\x00", "\ufeff", "NaN", "-1",
+    "1e400", '"value": ', "{", "}", "[", "]", '"', ",", "null", "true", '"p(95)": ', "\u202e",
+]
+
+
+def check_report(case: tuple) -> None:
+    """Parse one report of one format: a summary or an InputError, each problem at a line and column."""
+    fmt, data = case
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / ("report.xml" if fmt.name == "junit" else "report.json")
+        path.write_bytes(data)
+        try:
+            fmt.parse(path, "report")
+        except InputError as exc:
+            assert exc.problems and all(p.location.line >= 1 and p.location.col >= 1 and p.message
+                                        for p in exc.problems)
+
+
+def _mutate_report(seed: bytes, rnd: random.Random) -> bytes:
+    data = bytearray(seed)
+    for _ in range(rnd.randint(1, 6)):
+        # The start counts twice over: an XML declaration, a byte-order mark or a bracket is read only there.
+        pos = 0 if rnd.random() < 0.2 else rnd.randrange(len(data) + 1)
+        op = rnd.random()
+        if op < 0.3 and data:
+            data[min(pos, len(data) - 1)] = rnd.randrange(256)
+        elif op < 0.7:
+            data[pos:pos] = rnd.choice(REPORT_BITS).encode("utf-8", "surrogatepass")
+        elif data:
+            del data[pos: pos + rnd.randint(1, 60)]
+    return bytes(data)
+
+
 def check_git_log(data: bytes) -> None:
     """Read one `git log` output; only checked records (valid sha, trailer, dates, signature) and messages come out."""
     records, problems = parse_log(data)
@@ -208,6 +251,11 @@ git_log_input = st.one_of(
     st.tuples(st.integers(1, 6), st.integers(0, 2**32)).map(
         lambda p: b"".join(_git_record(random.Random(p[1] + i)) for i in range(p[0]))),
 )
+report_input = st.one_of(
+    st.tuples(st.sampled_from(REPORTS), st.binary(max_size=500)),
+    st.tuples(st.sampled_from(range(len(REPORT_SEEDS))), st.integers(0, 2**32)).map(
+        lambda p: (REPORT_SEEDS[p[0]][0], _mutate_report(REPORT_SEEDS[p[0]][1], random.Random(p[1])))),
+)
 config_input = st.one_of(
     st.text(max_size=300),
     st.lists(st.sampled_from(TEAM_BITS), max_size=25).map("".join),
@@ -248,12 +296,18 @@ def run(seconds: float, batch: int = 300) -> int:
     def fuzz_config(text):
         check_config(text)
 
+    @cfg
+    @given(report_input)
+    def fuzz_reports(case):
+        check_report(case)
+
     while time.monotonic() < deadline:
         fuzz_results()
         fuzz_checklist()
         fuzz_git_log()
         fuzz_config()
-        tried += 4 * batch
+        fuzz_reports()
+        tried += 5 * batch
     return tried
 
 
