@@ -41,7 +41,8 @@ class BuildState:
         search from the same inputs, and the finished page is in place for the site (see
         site.PreviousSite.stage); the hooks add its search entries where MkDocs would have. `keep` names the
         entries it was made from, kept for a later build that must finish it again (a theme change)."""
-        if self.cache is None or getattr(self.previous, "staging", None) is None or not src_uri.endswith("/index.md"):
+        if self.cache is None or getattr(self.previous, "staging", None) is None or \
+                not src_uri.endswith("/index.md"):
             return False
         from generator.mkdocs_hooks import search_entries
 

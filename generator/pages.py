@@ -221,9 +221,9 @@ def _release_page_inputs(site: SiteData, e: Evaluation, findings: list) -> dict:
     # The page says whether provenance was available, not which commit was built: HEAD is left out, so a
     # new commit does not change (and re-render) every release page.
     repo = dataclasses.replace(site.repository, head=None, head_date=None, dirty=())
-    return dict(previous=_evaluated_from(site.diffs.previous(e.release.name)), history=site.histories.get(e.release.name),
-                repo=repo, findings=findings, repo_url=site.config.get("repo_url"), unchecked_rules=HISTORY_RULES,
-                team=site.config.get("team"),
+    return dict(previous=_evaluated_from(site.diffs.previous(e.release.name)),
+                history=site.histories.get(e.release.name), repo=repo, findings=findings,
+                repo_url=site.config.get("repo_url"), unchecked_rules=HISTORY_RULES, team=site.config.get("team"),
                 checklist_is_current=current is not None and current.sha256 == e.checklist.sha256)
 
 

@@ -85,8 +85,8 @@ def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None, sto
     a release page whose finished HTML is cached comes as its outline only (mkdocs_hooks.outline), and
     every release page is kept for the hooks in `state.sources` (whole ones compressed, once `store` has
     them: see _Writer.sync), but for those the last build finished and indexed from the same inputs, which
-    come with None and go to `state.skipped`: MkDocs is not given them at all. A static output `reuse(output, entry)` takes (to link from the previous
-    site) comes with None."""
+    come with None and go to `state.skipped`: MkDocs is not given them at all. A static output
+    `reuse(output, entry)` takes (to link from the previous site) comes with None."""
     own = store is None and cache is not None
     if own:
         store = cache.writer()
