@@ -133,6 +133,13 @@ def parse_junit(path: Path, shown: str) -> JUnitSummary:
     return JUnitSummary(total.tests, total.failures, total.errors, total.skipped, name, total.outside)
 
 
+def _position(data: bytes, at: int) -> "tuple[int, int] | None":
+    """The 1-based line and column of byte offset `at` (None for -1, a `find` that found nothing)."""
+    if at < 0:
+        return None
+    return data.count(b"\n", 0, at) + 1, at - (data.rfind(b"\n", 0, at) + 1) + 1
+
+
 def _count(path: Path, shown: str) -> _Count:
     """The counts of one report file.
 
@@ -159,10 +166,8 @@ def _count(path: Path, shown: str) -> _Count:
         if internal_subset:
             refuse("a DOCTYPE with declarations is not allowed in a report (entities can expand without limit)")
         if system_id or public_id:
-            at = data.find(b"<!DOCTYPE")  # expat is past the DTD's name by now; point at the DOCTYPE itself
-            line, col = here()
-            if at >= 0:
-                line, col = data.count(b"\n", 0, at) + 1, at - (data.rfind(b"\n", 0, at) + 1) + 1
+            # expat is past the DTD's name by now; point at the DOCTYPE itself
+            line, col = _position(data, data.find(b"<!DOCTYPE")) or here()
             raise _XMLRefused("a DOCTYPE naming an external DTD is not allowed in a report "
                               "(readiness reads no other file)", line, col)
 
@@ -229,8 +234,7 @@ def _count(path: Path, shown: str) -> _Count:
     except _XMLRefused as exc:
         raise fail(shown, str(exc), exc.line, exc.col)
     except (LookupError, ValueError):  # an encoding Python does not know, or a multi-byte one expat cannot take
-        at = data.find(b"encoding")
-        line, col = (1, 1) if at < 0 else (data.count(b"\n", 0, at) + 1, at - (data.rfind(b"\n", 0, at) + 1) + 1)
+        line, col = _position(data, data.find(b"encoding")) or (1, 1)
         raise fail(shown, "the XML declaration names an encoding the XML reader cannot use; "
                    "write the report as UTF-8", line, col)
     problems.raise_if_errors()
