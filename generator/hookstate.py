@@ -19,10 +19,19 @@ class BuildState:
     page_keys: dict = field(default_factory=dict)  # docs path of a release page -> cache key of its content
     finished: set = field(default_factory=set)  # docs paths whose finished page is in the cache
     previous: Any = None  # site.PreviousSite: the last build's site, whose unchanged pages are linked
-    sources: dict = field(default_factory=dict)  # docs path of a release page -> (front matter, outline, page)
+    sources: dict = field(default_factory=dict)  # docs path of a release page -> (front, outline, page): see hold
     skipped: dict = field(default_factory=dict)  # docs path of a release page MkDocs is not given -> search entries
     after_pages: list = field(default_factory=list)  # what the hooks do once every page is built
     lost: set = field(default_factory=set)  # final keys whose entry turned out unreadable this build
+
+    def hold(self, src_uri: str, front: str, outline: str, page: "str | bytes") -> None:
+        """Keep a release page for the hooks, its outline and text compressed (cache.encode) until MkDocs reads
+        them: thousands are held at once, and a text with an emoji in it takes four bytes a character."""
+        from generator.cache import encode
+
+        kept = encode(outline)
+        self.sources[src_uri] = (front, kept, kept if page is outline else
+                                 page if isinstance(page, bytes) else encode(page))
 
     def final_key(self, src_uri: str, content_key: str) -> str:
         """The cache key of a page as MkDocs finished it: its content and what every page shares."""

@@ -113,8 +113,13 @@ class _Kept(File):
     """A release page the build keeps in memory (see site.write_docs), compressed until it is read."""
 
     front = ""  # the front matter block the text starts with
-    outline = ""  # the text with the body cut down to its outline (see outline()): all the toc and search read
+    _outline: "str | bytes" = ""  # the text cut down to its outline (see outline()), or cache.encode of it
     _source: "str | bytes" = ""  # the text, or cache.encode(text)
+
+    @property
+    def outline(self) -> str:
+        """All the table of contents and search read of the page."""
+        return self._outline if isinstance(self._outline, str) else decode(self._outline)
 
     @property
     def content_string(self) -> str:
@@ -194,7 +199,7 @@ def on_files(files, config):
                 _search_from_cache(index, state)
     for src_uri, (front, shape, source) in sorted(state.sources.items() if state else ()):
         kept = _Kept.generated(config, src_uri, content="")
-        kept.front, kept.outline, kept._source = front, shape, source
+        kept.front, kept._outline, kept._source = front, shape, source
         files.append(kept)
     return files
 
@@ -289,16 +294,29 @@ def on_page_content(html_content, page, config, files):
     if not getattr(page, "readiness_prerendered", False):
         _safe_toc(page.toc)
         return _put_back(html_content, page, search=True)
-    # The toc and the search entry come from headings and the summary: a kept page's outline has them all.
-    full = page.file.body(outline=True) if isinstance(page.file, _Kept) else _prerendered(page)
-    page.toc = get_toc(_toc_tokens(full))
-    summary = _SUMMARY.search(full)
+    # The search entry comes from the summary: a kept page's outline has it (and the headings, see _toc).
+    summary = _SUMMARY.search(_outline_of(page))
     # Search (at the default priority) indexes what this returns; the full page is put back afterwards.
     return (summary.group(1) + summary.group(2)) if summary else full
 
 
+def _outline_of(page) -> str:
+    """What the table of contents and search read of a pre-rendered page: its outline when it is kept."""
+    return page.file.body(outline=True) if isinstance(page.file, _Kept) else _prerendered(page)
+
+
+@event_priority(100)
+def _toc(context, page, config, nav):
+    """Before search (0) reads it: a pre-rendered page's table of contents, from its headings. Made here and
+    dropped once the page is written (see _finished_page), not with its content: MkDocs holds every page
+    from the first content to the last page written, and a release page's toc is kilobytes of titles."""
+    if getattr(page, "readiness_prerendered", False):
+        page.toc = get_toc(_toc_tokens(_outline_of(page)))
+    return context
+
+
 @event_priority(-100)
-def on_page_context(context, page, config, nav):
+def _context(context, page, config, nav):
     if not isinstance(page.meta.get("title"), str):
         # Without front matter Material puts `page.title | striptags` into <title>, and striptags decodes
         # what was escaped: give it the escaped text instead.
@@ -349,6 +367,8 @@ def _put_back_rows(output, page, config):
 @event_priority(-1000)
 def _finished_page(output, page, config):
     """After every other plugin: the finished page from the cache, or this one stored for the next build."""
+    if getattr(page, "readiness_prerendered", False):
+        page.toc = get_toc([])  # written: nothing reads it again (see _toc)
     entry = getattr(page, "readiness_final", None)
     state = hookstate.current
     if entry is None or state is None:
@@ -368,6 +388,7 @@ def _finished_page(output, page, config):
     return output
 
 
+on_page_context = CombinedEvent(_toc, _context)
 on_post_page = CombinedEvent(_hold_back_rows, _put_back_rows, _finished_page)
 
 

@@ -106,7 +106,7 @@ def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None, sto
                 if state.is_finished(out.path, out.key):
                     text = cache.get(short)
                     if text is not None:
-                        state.sources[out.path] = (_front(text), text, text)
+                        state.hold(out.path, _front(text), text, text)
                         yield out, text
                         continue
                     state.finished.discard(out.path)  # the whole page then, finished by MkDocs again
@@ -121,7 +121,7 @@ def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None, sto
                 keep = _keeper(state, out.path, text, shape) if page else None
                 store.put(entry, text, digest=out.static, keep=keep)
             elif page:  # the page's content is cached, its finished HTML is not: the theme changed
-                state.sources[out.path] = (_front(text), shape, encode(text))
+                state.hold(out.path, _front(text), shape, encode(text))
             yield out, text
     except BaseException:
         if own:
@@ -136,7 +136,7 @@ def _keeper(state: hookstate.BuildState, path: str, text: str, shape: str) -> Ca
     front = _front(text)
 
     def keep(blob: bytes) -> None:
-        state.sources[path] = (front, shape, blob)
+        state.hold(path, front, shape, blob)
 
     return keep
 
