@@ -295,7 +295,8 @@ def on_page_content(html_content, page, config, files):
         _safe_toc(page.toc)
         return _put_back(html_content, page, search=True)
     # The search entry comes from the summary: a kept page's outline has it (and the headings, see _toc).
-    summary = _SUMMARY.search(_outline_of(page))
+    full = _outline_of(page)
+    summary = _SUMMARY.search(full)
     # Search (at the default priority) indexes what this returns; the full page is put back afterwards.
     return (summary.group(1) + summary.group(2)) if summary else full
 

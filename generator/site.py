@@ -21,7 +21,7 @@ import yaml
 from generator import hookstate
 from generator.bundle import key_digest, place_bundles
 from generator.builddir import MARKER, build_folder, check_site_dir, publish, remove_stale, write_failure
-from generator.cache import Cache, _Writer, encode
+from generator.cache import Cache, _Writer
 from generator.cache import key as cache_key
 from generator.errors import InputError, Location, Problem
 from generator.pages import PRERENDERED, Output, SiteData, nav, site_outputs
@@ -121,7 +121,7 @@ def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None, sto
                 keep = _keeper(state, out.path, text, shape) if page else None
                 store.put(entry, text, digest=out.static, keep=keep)
             elif page:  # the page's content is cached, its finished HTML is not: the theme changed
-                state.hold(out.path, _front(text), shape, encode(text))
+                state.hold(out.path, _front(text), shape, text)
             yield out, text
     except BaseException:
         if own:

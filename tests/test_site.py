@@ -205,3 +205,15 @@ def test_the_dashboard_lists_the_newest_releases_and_links_all_of_them(tmp_path)
     newest = rows(releases)[0]
     row = re.search(rf'<tr><td><a href="releases/{re.escape(newest)}/index.html">.*?</tr>', dashboard).group(0)
     assert row.replace('href="', 'href="../') in releases
+
+
+def test_a_prerendered_page_without_a_summary_is_indexed_whole():
+    """Search gets the whole body of a pre-rendered page that has no summary markers to cut it down to."""
+    from types import SimpleNamespace
+
+    from generator import mkdocs_hooks
+
+    body = '<h1 id="t">Title</h1>\n<p>Body text</p>\n'
+    page = SimpleNamespace(readiness_prerendered=True,
+                           file=SimpleNamespace(content_string=f"---\ntitle: Title\n---\n{body}"))
+    assert mkdocs_hooks.on_page_content("", page, None, None).strip() == body.strip()
