@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.checklist import parse_checklist
+from generator.checklist_roles import is_signoff_heading
 from generator.checklist_text import resolve_references
 from generator.errors import Problems
 from generator.ids import MAX_ID, join_id
@@ -25,7 +26,9 @@ def checklist_text(sections: list[tuple[str, list[str]]]) -> str:
                                    for h, items in sections)
 
 
-SECTIONS = st.lists(st.tuples(TEXTS, st.lists(TEXTS, min_size=1, max_size=5, unique=True)), min_size=1, max_size=4,
+# A heading such as "Approvals" opens a sign-off block whose lines are roles, not items: kept out of these sections.
+HEADINGS = TEXTS.filter(lambda h: not is_signoff_heading(h))
+SECTIONS = st.lists(st.tuples(HEADINGS, st.lists(TEXTS, min_size=1, max_size=5, unique=True)), min_size=1, max_size=4,
                     unique_by=lambda s: s[0])
 
 
