@@ -54,7 +54,7 @@ class SiteData:
     revisions: dict = field(default_factory=dict)  # checklist name -> [ChecklistRevision]
     repository: Repository = field(default_factory=lambda: Repository(False, "not read"))
     findings: tuple = ()  # audit findings, errors first
-    charts: dict = field(default_factory=dict)  # product -> trend charts (charts.Chart), in CHARTS order
+    charts: Mapping = field(default_factory=dict)  # product -> trend charts (charts.Chart), in CHARTS order
     version: str = __version__
     tombstones: tuple = ()  # launched releases whose results file was deleted (timeline.Tombstone)
     incomplete: str = ""  # why the git history is incomplete ("" when it is whole)
@@ -71,8 +71,7 @@ class SiteData:
                                       t.tombstones, t.incomplete, config.get("team")))
         return cls(config, checklists, evaluations, today, diffs(evaluations), tuple(signers(evaluations)),
                    t.histories, revisions or t.revisions, repository, tuple(findings),
-                   {p: tuple(all_charts([e for e in evaluations if e.release.product == p]))
-                    for p in _products(evaluations)}, tombstones=t.tombstones,
+                   ProductCharts(evaluations), tombstones=t.tombstones,
                    incomplete=t.incomplete if repository.available else repository.reason)
 
     @classmethod
@@ -99,6 +98,29 @@ class SiteData:
 
 
 PRERENDERED = "readiness_prerendered"  # front matter key read by mkdocs_hooks.py
+
+
+class ProductCharts(Mapping):
+    """Each product's trend charts, made when a page first asks for them: a rebuild takes the pages of the
+    products whose releases did not change from the cache, and their charts are then never drawn at all."""
+
+    def __init__(self, evaluations: tuple[Evaluation, ...]):
+        self._evaluations = evaluations
+        self._products = _products(evaluations)
+        self._made: dict[str, tuple] = {}
+
+    def __getitem__(self, product: str) -> tuple:
+        if product not in self._made:
+            if product not in self._products:
+                raise KeyError(product)
+            self._made[product] = tuple(all_charts([e for e in self._evaluations if e.release.product == product]))
+        return self._made[product]
+
+    def __iter__(self):
+        return iter(self._products)
+
+    def __len__(self) -> int:
+        return len(self._products)
 
 
 def _products(evaluations) -> tuple[str, ...]:
@@ -151,10 +173,12 @@ def dashboard(site: SiteData) -> Iterable[Output]:
     if not single:
         for p in site.products:
             evaluations = tuple(e for e in newest if e.release.product == p)
-            yield _page(f"products/{product_slug(p)}/index.md", "dashboard.md.j2", site, latest=site.latest_of(p),
-                        products=products, single=True, evaluations=evaluations, all_releases=0,
-                        charts=_headline(site, p),
-                        trends=f"../../trends/{product_slug(p)}/index.md", heading=f"Product {product_label(p)}")
+            path = f"products/{product_slug(p)}/index.md"
+            yield Output(path, "dashboard.md.j2", functools.partial(
+                _context, path, site, latest=site.latest_of(p), products=products, single=True,
+                evaluations=evaluations, all_releases=0, charts=functools.partial(_headline, site, p),
+                trends=f"../../trends/{product_slug(p)}/index.md", heading=f"Product {product_label(p)}"),
+                key=_product_key(site, "product-page", p, evaluations, [(label, slug) for label, slug, _ in products]))
 
 
 def trends_page(site: SiteData) -> Iterable[Output]:
@@ -165,9 +189,25 @@ def trends_page(site: SiteData) -> Iterable[Output]:
     links = [(product_label(p), product_slug(p)) for p in site.products]
     yield _page("trends/index.md", "trends.md.j2", site, charts=[], products=links, count=len(site.evaluations))
     for p in site.products:
-        count = sum(1 for e in site.evaluations if e.release.product == p)
-        yield _page(f"trends/{product_slug(p)}/index.md", "trends.md.j2", site, charts=list(site.charts[p]),
-                    products=[], count=count)
+        evaluations = tuple(e for e in site.evaluations if e.release.product == p)
+        path = f"trends/{product_slug(p)}/index.md"
+        yield Output(path, "trends.md.j2", functools.partial(_context, path, site, charts=lambda p=p: list(site.charts[p]),
+                                                             products=[], count=len(evaluations)),
+                     key=_product_key(site, "trends", p, evaluations))
+
+
+def _context(path: str, site: SiteData, **context) -> dict:
+    """A page's context as _page makes it, with the values given as functions called: made only when the page is
+    rendered, not when the cache has it."""
+    return dict({k: v() if callable(v) else v for k, v in context.items()}, site=site, base=_base(path))
+
+
+def _product_key(site: SiteData, kind: str, product: str, evaluations: Iterable[Evaluation], *extra) -> str:
+    """Cache key of a page about one product's releases: what each of them is evaluated from (as release_key)
+    and the sign-offs the policy leaves uncounted, the site settings, and `extra`; a rebuild that adds or
+    edits one release renders only its own product's pages again."""
+    return cache_key(kind, product, [(_evaluated_from(e), sorted(e.uncounted.items())) for e in evaluations],
+                     sorted(site.config.items()), *extra)
 
 
 def releases_index(site: SiteData) -> Iterable[Output]:

@@ -94,3 +94,35 @@ def test_record_and_sign_in_a_product_folder(multi, tmp_path):
     assert result.exit_code == 0, result.output
     assert "checklist:" not in (multi / "results" / "web" / "2.0.0.yaml").read_text()
     assert run("check", "--root", str(multi)).exit_code == 0
+
+
+def test_a_rebuild_remakes_only_the_pages_and_charts_of_the_product_that_changed(multi, tmp_path, monkeypatch):
+    from generator import charts, pages, site as site_module
+
+    site = tmp_path / "site"
+    assert run("build", "--root", str(multi), "-d", str(site)).exit_code == 0
+    drawn, rendered = [], []
+    all_charts, produce = charts.all_charts, site_module._produce
+
+    def drawing(evaluations):
+        drawn.append(sorted({e.release.product for e in evaluations}))
+        return all_charts(evaluations)
+
+    def producing(out):
+        rendered.append(out.path)
+        return produce(out)
+
+    monkeypatch.setattr(pages, "all_charts", drawing)
+    monkeypatch.setattr(site_module, "_produce", producing)
+    text = (multi / "results" / "api" / "2.0.0.yaml").read_text()
+    (multi / "results" / "api" / "2.1.0.yaml").write_text(text.replace('release: "2.0.0"', 'release: "2.1.0"'))
+    result = run("build", "--root", str(multi), "-d", str(site))
+    assert result.exit_code == 0, result.output
+    assert drawn == [["api"]]
+    assert "products/api/index.md" in rendered and "trends/api/index.md" in rendered
+    assert "products/web/index.md" not in rendered and "trends/web/index.md" not in rendered
+    # Still the site a build from nothing makes, byte for byte.
+    assert run("build", "--root", str(multi), "-d", str(tmp_path / "full"), "--no-cache").exit_code == 0
+    files = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    assert files == {p.relative_to(tmp_path / "full"): p.read_bytes() for p in (tmp_path / "full").rglob("*")
+                     if p.is_file()}
