@@ -113,18 +113,20 @@ def _small_files(site, e, findings: Optional[list] = None) -> dict[str, bytes]:
             "verdict_at_launch": launch.verdict if launch else None, "verdict_now": e.verdict}).encode()}
 
 
-def bundle_key(site, e, exports_key: str, signer: str = "", small: Optional[dict] = None) -> str:
-    """A hash of everything the bundle is made of; its git logs stand in as the newest commit of each file
-    (a commit's id covers all before it), so a rebuild makes again only the bundles whose inputs moved."""
+def bundle_key(site, e, exports_key: str, signer: str = "", findings: Optional[list] = None) -> str:
+    """A hash of everything the bundle is made of, so a rebuild makes again only the bundles whose inputs
+    moved. Its git logs stand in as the newest commit of each file (a commit's id covers all before it): the
+    release's history (which also holds what its sign-offs and provenance files say) and its checklist's
+    revisions. The small files stand in as what they are made from, not made for every release of every
+    build: that history, the release's findings and uncounted sign-offs; `exports_key` covers the rest."""
     import generator.cache as cache
 
-    history = site.histories.get(e.release.name)
     revisions = site.revisions.get(e.checklist.name) or []
-    rows = [(r.commit.sha, r.path) for r in history.commits[:1]] if history else []
-    return cache.key("bundle", e.release.name, e.release.path, exports_key, signer, rows,
-                     history.more_commits + len(history.commits) if history else 0,
+    if findings is None:
+        findings = [f for f in site.findings if f.release == e.release.name]
+    return cache.key("bundle", e.release.name, e.release.path, exports_key, signer,
                      revisions[0].commit.sha if revisions else None, len(revisions),
-                     sorted((small or _small_files(site, e)).items()))
+                     site.histories.get(e.release.name), findings, sorted(e.uncounted.items()))
 
 
 def bundle_files(site, root: Path, name: str, sign_key: Optional[Path] = None,
@@ -230,8 +232,8 @@ def place_bundles(site, root: Path, out: Path, cache=None, previous=None, sign_k
     made = 0
     for e in site.evaluations:
         path = bundle_path(e)
-        small = _small_files(site, e, findings.get(e.release.name, []))  # made once: they key the bundle and go into it
-        entry = bundle_key(site, e, release_key(site, e, "data"), signer, small)
+        mine = findings.get(e.release.name, [])
+        entry = bundle_key(site, e, release_key(site, e, "data"), signer, mine)
         digest = cache.get(entry) if cache is not None else None
         target = out / path
         if digest is not None and previous is not None and previous.link(path, entry, target, digest):
@@ -240,6 +242,7 @@ def place_bundles(site, root: Path, out: Path, cache=None, previous=None, sign_k
         revision = f"data/{checklist_export(e.checklist)}.json"
         if revision not in checklists:
             checklists[revision] = (out / revision).read_bytes()
+        small = _small_files(site, e, mine)
         data = archive(bundle_files(site, root, e.release.name, sign_key, exports, e, small, checklists[revision]),
                        compressed=True)
         target.parent.mkdir(parents=True, exist_ok=True)
