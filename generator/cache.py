@@ -226,6 +226,15 @@ class Cache:
             self._used.add(entry)
         return value
 
+    def peek(self, entry: str) -> Optional[str]:
+        """The text under `entry`, or None, neither counted as a hit nor kept: for bookkeeping entries such as
+        the stamps of the previous site's files, which the build replaces as it reads them."""
+        blob = self._row(entry)
+        try:
+            return decode(blob) if blob is not None else None
+        except (ValueError, zlib.error):
+            return None
+
     def has(self, entry: str) -> bool:
         """Whether an earlier build stored `entry` (counted as used, so it is kept)."""
         if self._db is None:

@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import stat
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
@@ -177,6 +178,7 @@ class PreviousSite:
         self.digests: dict[str, str] = {}  # site path -> SHA-256 of the files linked, for the manifest
         self.pending: list[tuple[Output, str, str]] = []  # static outputs to link once MkDocs has built the site
         self.staging: Optional[Path] = None  # where finished pages go until MkDocs has built (write_docs sets it)
+        self._stamps: Optional[dict[str, str]] = None
 
     def later(self, out: Output, entry: str) -> bool:
         """Take a static output to link after MkDocs has built (it clears its site directory first) when the
@@ -217,9 +219,16 @@ class PreviousSite:
                 target.write_text(text, encoding="utf-8")
         self.pending = []
 
+    def stamps(self) -> dict[str, str]:
+        """The previous site's files with their hashes and stamps (see remember_stamps), read once."""
+        if self._stamps is None:
+            self._stamps = read_stamps(self.cache)
+        return self._stamps
+
     def link(self, path: str, entry: str, target: Path, digest: Optional[str] = None) -> bool:
         """Link the previous site's `path` to `target` when its bytes are the text of cache entry `entry`
-        (whose hash, `digest`, the caller may have looked up already)."""
+        (whose hash, `digest`, the caller may have looked up already): read to check them unless the file
+        has the stamp it had when the build that made it finished (see remember_stamps)."""
         if self.root is None:
             return False
         digest = digest or self.cache.digest(entry)
@@ -229,7 +238,11 @@ class PreviousSite:
         try:
             fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW)
             with os.fdopen(fd, "rb") as fh:
-                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode) or hashlib.sha256(fh.read()).hexdigest() != digest:
+                info = os.fstat(fh.fileno())
+                if not stat.S_ISREG(info.st_mode):
+                    return False
+                if self.stamps().get(path) != f"{digest} {_stamp(info)}" and \
+                        hashlib.sha256(fh.read()).hexdigest() != digest:
                     return False
             try:
                 os.link(source, target, follow_symlinks=False)
@@ -241,6 +254,59 @@ class PreviousSite:
         self.digests[path] = digest
         self.cache.hits += 1
         return True
+
+
+STAMPS = cache_key("stamps of the published site's files")
+
+
+def remember_stamps(cache: Cache, site_dir: Path, digests: dict[str, str]) -> None:
+    """Keep the stamp of every file of the site just published (site path -> SHA-256, as in its manifest),
+    taken once nothing will write, link, move or unlink it again (removing the old site's links to a file
+    changes its ctime too), so the next build links a file with that stamp without reading it: checking
+    every byte of a long history's site was most of a rebuild's disk reads."""
+    stamps: dict[tuple[str, str], os.stat_result] = {}
+    for path, digest in digests.items():
+        try:
+            stamps[path, digest] = os.stat(site_dir / path, follow_symlinks=False)
+        except OSError:
+            continue
+    now = _clock(site_dir.parent)
+    # A file changed within the clock tick of its stamp could be written again in the same tick with the
+    # same stamp, so, like git's "racily clean" entries, it gets none and is read next time.
+    kept = {path: f"{digest} {_stamp(info)}" for (path, digest), info in stamps.items()
+            if now is not None and info.st_ctime_ns < now}
+    cache.put(STAMPS, json.dumps(kept, sort_keys=True), None)
+
+
+def read_stamps(cache: Cache) -> dict[str, str]:
+    """The stamps remember_stamps kept; none when the entry is missing or not what it writes."""
+    try:
+        stamps = json.loads(cache.peek(STAMPS) or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(stamps, dict):
+        return {}
+    return {k: v for k, v in stamps.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _clock(folder: Path) -> Optional[int]:
+    """The file system's clock now, read as the ctime of a file made for it (the kernel's clock ticks more
+    coarsely than a nanosecond); None if no file can be made there."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=".readiness-clock-", dir=folder)
+    except OSError:
+        return None
+    try:
+        return os.fstat(fd).st_ctime_ns
+    finally:
+        os.close(fd)
+        os.unlink(name)
+
+
+def _stamp(info: os.stat_result) -> str:
+    """What a file's inode says of it, as git's index keeps it: any write since changes its ctime, which
+    no user can set back (unlike its mtime), so a file with the stamp it had when linked has its bytes then."""
+    return f"{info.st_dev}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
 
 
 def write_docs(site: SiteData, docs_dir: Path, cache: Optional[Cache] = None, static_dir: Optional[Path] = None,
@@ -404,7 +470,9 @@ def build_site(site: SiteData, site_dir: Path, root: Path,
         site_dir.parent.mkdir(parents=True, exist_ok=True)
         remove_stale(site_dir.parent)
         with build_folder(site_dir.parent) as work:
-            count = _build_in(work, site, site_dir, root, step, cache, store, sign_key)
+            count, outputs = _build_in(work, site, site_dir, root, step, cache, store, sign_key)
+        if cache is not None:
+            remember_stamps(cache, site_dir, outputs)
     except OSError as exc:  # a full disk, a folder that cannot be written: the old site stays
         if store is not None:
             store.close(commit=False)
@@ -419,8 +487,9 @@ def build_site(site: SiteData, site_dir: Path, root: Path,
 
 
 def _build_in(work: Path, site: SiteData, site_dir: Path, root: Path, step: Callable[[str], None],
-              cache: Optional[Cache], store: Optional[_Writer], sign_key: Optional[Path] = None) -> int:
-    """The build itself, in the build folder `work`; ends with the new site swapped in."""
+              cache: Optional[Cache], store: Optional[_Writer], sign_key: Optional[Path] = None) -> tuple[int, dict]:
+    """The build itself, in the build folder `work`; ends with the new site swapped in. Returns the number of
+    docs files and the site's files with their hashes."""
     docs, out, static = work / "docs", work / "site", work / "static"
     step("rendering pages")
     config = mkdocs_config(site, docs, out)
@@ -445,11 +514,11 @@ def _build_in(work: Path, site: SiteData, site_dir: Path, root: Path, step: Call
     place_bundles(site, root, out, cache, state.previous if state is not None else None, sign_key)
     (out / MARKER).write_text("built by readiness; `readiness build` may replace this directory\n", encoding="utf-8")
     known = state.previous.digests if state is not None else None
-    (out / MANIFEST).write_text(json.dumps(manifest(site, root, out, epoch, known), indent=2) + "\n",
-                                encoding="utf-8")
+    listed = manifest(site, root, out, epoch, known)
+    (out / MANIFEST).write_text(json.dumps(listed, indent=2) + "\n", encoding="utf-8")
     if sign_key is not None:
         step("signing the manifest")
         sign_manifest(out, sign_key)
     step("publishing")
     publish(out, site_dir, work)
-    return count
+    return count, listed["outputs"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pickle
@@ -12,6 +13,7 @@ import stat
 import subprocess
 import sys
 import time
+import types
 import zlib
 from pathlib import Path
 
@@ -155,6 +157,55 @@ def test_a_rebuild_links_unchanged_files_of_the_previous_site_and_rewrites_chang
         parts = re.search(r"(\d+) of (\d+) cached parts reused", " ".join(build(root, site).split()))
         assert parts and parts.group(1) == parts.group(2)
     assert kept.stat().st_ino == inode
+
+
+def test_files_linked_before_are_linked_again_unread_unless_written_since(repo, tmp_path, monkeypatch):
+    from generator import site as site_module
+
+    root, site = repo.root, tmp_path / "site"
+    build(root, site)
+    build(root, site)  # links every unchanged file, stamping each as linked
+    hashed = []
+    sha256 = hashlib.sha256
+
+    def counting(data=b""):
+        hashed.append(len(data))
+        return sha256(data)
+
+    page = site / "releases" / "3.1.0" / "index.html"
+    # The same number of bytes and the same mtime: only the inode's ctime tells that it was written.
+    info = page.stat()
+    page.write_bytes(page.read_bytes().replace(b"<h1", b"<H1", 1))
+    os.utime(page, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert page.stat().st_size == info.st_size and page.stat().st_mtime_ns == info.st_mtime_ns
+    with monkeypatch.context() as patch:  # scoped: undoing all would drop the suite's SOURCE_DATE_EPOCH too
+        patch.setattr(site_module, "hashlib", types.SimpleNamespace(sha256=counting))
+        build(root, site)
+    assert len(hashed) == 1, "only the page written since its last link is read to check it"
+    build(root, tmp_path / "full", "--no-cache")
+    assert tree(site) == tree(tmp_path / "full")
+
+
+def test_files_stamped_within_the_clock_tick_they_changed_in_are_read_again(repo, tmp_path, monkeypatch):
+    from generator import site as site_module
+
+    root, site = repo.root, tmp_path / "site"
+    build(root, site)
+    # A clock that has not moved on since the files were linked: every one of them is racily stamped.
+    with monkeypatch.context() as patch:
+        patch.setattr(site_module, "_clock", lambda folder: 0)
+        build(root, site)
+    hashed = []
+    sha256 = hashlib.sha256
+
+    def counting(data=b""):
+        hashed.append(len(data))
+        return sha256(data)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(site_module, "hashlib", types.SimpleNamespace(sha256=counting))
+        build(root, site)
+    assert len(hashed) > 50, "no stamp was kept, so every linked file is read to check it"
 
 
 def test_a_rebuild_gives_mkdocs_only_the_release_pages_that_changed(repo, tmp_path, monkeypatch):
