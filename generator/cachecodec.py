@@ -107,8 +107,9 @@ def _class(cls: type) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
             v = data[i]
             if v is not None:
                 data[i] = decode(v)
-        return cls(*data)
+        return make(data)
 
+    make = _maker(cls, names)
     _CLASSES[cls] = (to, back)  # before the fields: a class may hold itself
     fields.extend((name, *_codec(hints[name])) for name in names)
     for i, name in enumerate(names):  # None is left as it is above: an Optional field decodes as its type
@@ -116,6 +117,32 @@ def _class(cls: type) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
         if decode is not None:
             converted.append((i, decode))
     return to, back
+
+
+def _maker(cls: type, names: list[str]) -> Callable[[list], Any]:
+    """A function making an instance of `cls` from its fields' values in order. A frozen dataclass's
+    __init__ sets each field through object.__setattr__, which was most of reading a long history back; a
+    class whose __init__ does no more than that (no __post_init__, every field an init field) has its fields
+    set directly, as __init__ would leave them, and any other is made by its __init__."""
+    params = getattr(cls, "__dataclass_params__", None)
+    if params is None or not params.frozen or hasattr(cls, "__post_init__") or \
+            len(names) != len(dataclasses.fields(cls)):
+        return lambda data: cls(*data)
+    new = object.__new__
+    if "__slots__" in cls.__dict__:
+        setters = [cls.__dict__[name].__set__ for name in names]  # the slots' member descriptors
+
+        def make(data: list) -> Any:
+            obj = new(cls)
+            for put, value in zip(setters, data):
+                put(obj, value)
+            return obj
+    else:
+        def make(data: list) -> Any:
+            obj = new(cls)
+            obj.__dict__.update(zip(names, data))
+            return obj
+    return make
 
 
 def _optional_of(hint: Any) -> Any:

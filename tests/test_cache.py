@@ -430,6 +430,38 @@ class _Payload:
         return (os.system, (f"touch {self.marker}",))
 
 
+def test_stored_values_are_made_as_their_init_would_make_them_and_checked_where_it_checks():
+    import dataclasses as dc
+
+    from generator.cachecodec import _maker
+
+    @dc.dataclass(frozen=True, slots=True)
+    class Slotted:
+        a: str
+        b: int = 0
+
+    @dc.dataclass(frozen=True)
+    class Plain:
+        a: str
+        b: int = 0
+
+    @dc.dataclass(frozen=True)
+    class Checked:
+        a: str
+
+        def __post_init__(self):
+            if not self.a:
+                raise ValueError("empty")
+
+    for cls in (Slotted, Plain):
+        made = _maker(cls, ["a", "b"])(["x", 2])
+        assert type(made) is cls and made == cls("x", 2) and hash(made) == hash(cls("x", 2))
+        with pytest.raises(dc.FrozenInstanceError):
+            made.a = "y"
+    with pytest.raises(ValueError):
+        _maker(Checked, ["a"])([""])
+
+
 def test_loaded_releases_come_back_from_json_as_they_were(project):
     from generator.cachecodec import LOADED, CodecError
     from generator.project import load_project
