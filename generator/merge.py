@@ -61,40 +61,41 @@ def evaluate(release: Release, checklist: Checklist, today: Optional[dt.date] = 
     entries = {e.target: e for e in release.entries}
     results = []
     level = release.level
+    by_section: dict[str, list[str]] = {section.id: [] for section in checklist.sections}
+    held: dict[str, list[Reason]] = {"blocking": [], "expired": [], "waived": []}  # in the order reasons list them
     for item in checklist.items:
-        status, entry, own = _item_status(item, entries)
+        own = entries.get(item.id)
+        if own is not None and own.status is not None and item.criterion is None:
+            status, entry = own.status, own  # most items of a long release: an entry of their own says it
+        else:
+            status, entry, own = _item_status(item, entries)
         # Held to a level, an item not required at it does not count, whatever was recorded for it.
         exempt = level is not None and item.levels is not None and level not in item.levels
         if exempt:
             status, entry = "n/a", None
         expired = status == "waived" and entry is not None and entry.expires is not None and entry.expires < on
         results.append(ItemResult(item, status, entry, own, expired, exempt))
+        by_section.setdefault(item.ancestors[0], []).append(status)
+        if status in ("failed", "pending"):
+            held["blocking"].append(Reason(status, item.id, item.plain))
+        elif expired:
+            held["expired"].append(Reason("expired", item.id, f"{item.plain} (waiver expired {entry.expires})"))
+        elif status == "waived":
+            held["waived"].append(Reason("waived", item.id, item.plain))
 
     counts = Counts.tally(r.status for r in results)
-    by_section: dict[str, list[str]] = {}
-    for r in results:
-        by_section.setdefault(r.item.ancestors[0], []).append(r.status)
-    section_counts = tuple((section, Counts.tally(by_section.get(section.id, ()))) for section in checklist.sections)
+    section_counts = tuple((section, Counts.tally(by_section[section.id])) for section in checklist.sections)
     signed = {s.role: s for s in release.signoffs}
     signoffs = {role.id: signed.get(role.id) for role in checklist.roles}
     unsigned = tuple(role.id for role in checklist.roles if role.id not in signed or role.id in uncounted)
 
-    reasons: list[Reason] = []
-    for r in results:
-        if r.status in ("failed", "pending"):
-            reasons.append(Reason(r.status, r.item.id, r.item.plain))
-    for r in results:
-        if r.expired:
-            reasons.append(Reason("expired", r.item.id, f"{r.item.plain} (waiver expired {r.entry.expires})"))
-    for r in results:
-        if r.status == "waived" and not r.expired:
-            reasons.append(Reason("waived", r.item.id, r.item.plain))
+    reasons = held["blocking"] + held["expired"] + held["waived"]
     labels = {role.id: role.label for role in checklist.roles}
     reasons += [Reason("unsigned", role, labels[role] if role not in uncounted else
                        f"{labels[role]} (signed by {signed[role].name}, not counted: {uncounted[role]})")
                 for role in unsigned]
 
-    if counts.failed or counts.pending or any(r.expired for r in results):
+    if counts.failed or counts.pending or held["expired"]:
         verdict = "NO"
     elif counts.waived or unsigned:
         verdict = "NEEDS REVIEW"
