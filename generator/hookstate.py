@@ -18,7 +18,7 @@ class BuildState:
     store: Any = None  # the build's cache writer, stored to
     page_keys: dict = field(default_factory=dict)  # docs path of a release page -> cache key of its content
     finished: set = field(default_factory=set)  # docs paths whose finished page is in the cache
-    previous: Any = None  # site.PreviousSite: the last build's site, whose unchanged pages are linked
+    previous: Any = None  # previous.PreviousSite: the last build's site, whose unchanged pages are linked
     sources: dict = field(default_factory=dict)  # docs path of a release page -> (front, outline, page): see hold
     skipped: dict = field(default_factory=dict)  # docs path of a release page MkDocs is not given -> search entries
     after_pages: list = field(default_factory=list)  # what the hooks do once every page is built
@@ -48,7 +48,7 @@ class BuildState:
     def skip(self, src_uri: str, content_key: str, *keep: str) -> bool:
         """Whether MkDocs can do without this release page: the last build finished it and indexed it for
         search from the same inputs, and the finished page is in place for the site (see
-        site.PreviousSite.stage); the hooks add its search entries where MkDocs would have. `keep` names the
+        previous.PreviousSite.stage); the hooks add its search entries where MkDocs would have. `keep` names the
         entries it was made from, kept for a later build that must finish it again (a theme change)."""
         if self.cache is None or getattr(self.previous, "staging", None) is None or \
                 not src_uri.endswith("/index.md"):

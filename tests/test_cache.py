@@ -160,7 +160,7 @@ def test_a_rebuild_links_unchanged_files_of_the_previous_site_and_rewrites_chang
 
 
 def test_files_linked_before_are_linked_again_unread_unless_written_since(repo, tmp_path, monkeypatch):
-    from generator import site as site_module
+    from generator import previous
 
     root, site = repo.root, tmp_path / "site"
     build(root, site)
@@ -179,7 +179,7 @@ def test_files_linked_before_are_linked_again_unread_unless_written_since(repo, 
     os.utime(page, ns=(info.st_atime_ns, info.st_mtime_ns))
     assert page.stat().st_size == info.st_size and page.stat().st_mtime_ns == info.st_mtime_ns
     with monkeypatch.context() as patch:  # scoped: undoing all would drop the suite's SOURCE_DATE_EPOCH too
-        patch.setattr(site_module, "hashlib", types.SimpleNamespace(sha256=counting))
+        patch.setattr(previous, "hashlib", types.SimpleNamespace(sha256=counting))
         build(root, site)
     assert len(hashed) == 1, "only the page written since its last link is read to check it"
     build(root, tmp_path / "full", "--no-cache")
@@ -187,13 +187,13 @@ def test_files_linked_before_are_linked_again_unread_unless_written_since(repo, 
 
 
 def test_files_stamped_within_the_clock_tick_they_changed_in_are_read_again(repo, tmp_path, monkeypatch):
-    from generator import site as site_module
+    from generator import previous
 
     root, site = repo.root, tmp_path / "site"
     build(root, site)
     # A clock that has not moved on since the files were linked: every one of them is racily stamped.
     with monkeypatch.context() as patch:
-        patch.setattr(site_module, "_clock", lambda folder: 0)
+        patch.setattr(previous, "_clock", lambda folder: 0)
         build(root, site)
     hashed = []
     sha256 = hashlib.sha256
@@ -203,7 +203,7 @@ def test_files_stamped_within_the_clock_tick_they_changed_in_are_read_again(repo
         return sha256(data)
 
     with monkeypatch.context() as patch:
-        patch.setattr(site_module, "hashlib", types.SimpleNamespace(sha256=counting))
+        patch.setattr(previous, "hashlib", types.SimpleNamespace(sha256=counting))
         build(root, site)
     assert len(hashed) > 50, "no stamp was kept, so every linked file is read to check it"
 
