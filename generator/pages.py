@@ -96,7 +96,8 @@ class SiteData:
         return _by_product(self.evaluations)
 
     def latest_of(self, product: str) -> Optional[Evaluation]:
-        return next((e for e in reversed(self.evaluations) if e.release.product == product), None)
+        releases = self.by_product.get(product)
+        return releases[-1] if releases else None
 
     @property
     def newest_first(self) -> tuple[Evaluation, ...]:

@@ -135,7 +135,7 @@ def read_stamps(cache: Cache) -> dict[str, str]:
     """The stamps remember_stamps kept; none when the entry is missing or not what it writes."""
     try:
         stamps = json.loads(cache.peek(STAMPS) or "{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # a damaged entry: every file is read and hashed as without stamps
         return {}
     if not isinstance(stamps, dict):
         return {}
@@ -151,9 +151,14 @@ def _clock(folder: Path) -> Optional[int]:
         return None
     try:
         return os.fstat(fd).st_ctime_ns
+    except OSError:
+        return None
     finally:
         os.close(fd)
-        os.unlink(name)
+        try:  # the site is published by now: a file left over must not fail the build
+            os.unlink(name)
+        except OSError:
+            pass
 
 
 def _stamp(info: os.stat_result) -> str:

@@ -208,6 +208,21 @@ def test_files_stamped_within_the_clock_tick_they_changed_in_are_read_again(repo
     assert len(hashed) > 50, "no stamp was kept, so every linked file is read to check it"
 
 
+def test_a_damaged_stamps_entry_means_every_file_is_read_and_the_site_is_unaffected(repo, tmp_path):
+    from generator.cache import Cache, encode
+    from generator.previous import STAMPS
+
+    root, site = repo.root, tmp_path / "site"
+    build(root, site)
+    for damaged in ("[" * 100_000, '{"index.html": 1}', "[1, 2]", "not json"):
+        with sqlite3.connect(cache_path(root)) as db:
+            assert db.execute("UPDATE entries SET value = ? WHERE key = ?", (encode(damaged), STAMPS)).rowcount == 1
+        assert Cache(root).peek(STAMPS) == damaged
+        build(root, site)
+    build(root, tmp_path / "full", "--no-cache")
+    assert tree(site) == tree(tmp_path / "full")
+
+
 def test_a_rebuild_gives_mkdocs_only_the_release_pages_that_changed(repo, tmp_path, monkeypatch):
     from generator import hookstate
 
