@@ -86,12 +86,7 @@ def carried_from(r: ItemResult) -> Optional[str]:
 
 def carried(e: Evaluation) -> dict[str, tuple[str, ...]]:
     """Items whose status is carried over and not confirmed, by the release they came from (in checklist order)."""
-    out: dict[str, list[str]] = {}
-    for r in e.results:
-        source = carried_from(r)
-        if source is not None:
-            out.setdefault(source, []).append(r.item.id)
-    return {k: tuple(v) for k, v in out.items()}
+    return dict(e.carried)
 
 
 @dataclass(frozen=True)
@@ -237,11 +232,11 @@ def item_histories(evaluations: Sequence[Evaluation], checklist: str) -> dict[st
         if e.checklist.name != checklist:
             continue
         name = e.release.name
-        for r in e.results:
-            t = tallies.get(r.item.id)
+        for item, status in zip(e.checklist.items, e.statuses):
+            t = tallies.get(item.id)
             if t is None:
-                t = tallies[r.item.id] = _Tally(name)
-            t.add(name, "expired" if r.expired else r.status)
+                t = tallies[item.id] = _Tally(name)
+            t.add(name, status)
     return {item: t.history(item) for item, t in tallies.items()}
 
 

@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Iterator, Optional, Sequence, Union
 
 from markupsafe import Markup
 
-from generator.model import Counts, Evaluation, Item, ItemResult
+from generator.model import Counts, Evaluation, Item
 from generator.render import environment
 
 # viewBox width: fixed, whatever the number of releases. Narrow, so that the chart scaled to a phone's
@@ -464,19 +464,17 @@ def _criteria(evaluations: Sequence[Evaluation]) -> list[tuple[str, Item]]:
     return [(name, item) for (name, _), item in found.items()]
 
 
-class _Results:
-    """An item's result in a release by id, indexing each checklist version once (releases share versions)."""
+class _Measured:
+    """A criterion item's (value, status) in a release by id, from its `measured` (releases share versions)."""
 
     def __init__(self) -> None:
-        self._index: dict[int, dict[str, int]] = {}
+        self._of: dict[int, dict[str, tuple]] = {}
 
-    def get(self, e: Evaluation, item_id: str) -> Optional[ItemResult]:
-        index = self._index.get(id(e.checklist))
-        if index is None:
-            # evaluate() lists results in the order of the checklist's items.
-            index = self._index[id(e.checklist)] = {r.item.id: k for k, r in enumerate(e.results)}
-        k = index.get(item_id)
-        return e.results[k] if k is not None else None
+    def get(self, e: Evaluation, item_id: str) -> Optional[tuple[Optional[float], str]]:
+        got = self._of.get(id(e))
+        if got is None:
+            got = self._of[id(e)] = {i: (v, status) for i, v, status in e.measured}
+        return got.get(item_id)
 
 
 def _value_ticks(values: Sequence[float], thresholds: Sequence[float]) -> list[float]:
@@ -510,13 +508,13 @@ def criterion_charts(evaluations: Sequence[Evaluation]) -> list[Chart]:
     """For each threshold criterion, its measured value per release against the threshold line."""
     criteria = _criteria(evaluations)
     several = len({name for name, _ in criteria}) > 1
-    results = _Results()
+    results = _Measured()
     return [_criterion_chart([e for e in evaluations if e.checklist.name == name], name, item, several, results)
             for name, item in criteria]
 
 
 def _criterion_chart(evaluations: Sequence[Evaluation], checklist: str, item: Item, several: bool,
-                     results: _Results) -> Chart:
+                     results: _Measured) -> Chart:
     """One criterion over the releases of its checklist, each release measured against the threshold of its
     own checklist version (the threshold line steps where a version changed it)."""
     crit = item.criterion
@@ -524,13 +522,13 @@ def _criterion_chart(evaluations: Sequence[Evaluation], checklist: str, item: It
     unit = crit.unit
     data = []  # (release, value or None, met or None, status, the release's criterion)
     for e in evaluations:
-        r = results.get(e, item.id)
-        if r is None:  # this release's checklist version does not have the criterion
+        got = results.get(e, item.id)
+        if got is None:  # this release's checklist version does not have the criterion
             data.append((e.release.name, None, None, "not in its checklist", None))
             continue
-        v = r.own.value if r.own is not None else None
-        own = r.item.criterion or crit
-        data.append((e.release.name, v, None if v is None else own.met_by(v), r.status, own))
+        v, status = got
+        own = e.checklist.nodes[item.id].criterion or crit
+        data.append((e.release.name, v, None if v is None else own.met_by(v), status, own))
     names = [d[0] for d in data]
     present = [d[1] for d in data if d[1] is not None]
     met = sum(1 for d in data if d[2])
@@ -560,18 +558,11 @@ def _criterion_chart(evaluations: Sequence[Evaluation], checklist: str, item: It
     return Chart(chart_id, title, desc, svg, ("Release", f"Value ({unit})", "Threshold", "Result"), rows)
 
 
-def _first_record(e: Evaluation) -> Optional[dt.date]:
-    """The earliest date recorded for a release: on an item entry or a sign-off."""
-    dates = [x.date for x in e.release.entries if x.date is not None]
-    dates += [s.date for s in e.release.signoffs if s.date is not None]
-    return min(dates, default=None)
-
-
 def time_to_ready_chart(evaluations: Sequence[Evaluation]) -> Chart:
     """Days from a release's first recorded date to its last sign-off and to its launch."""
     data = []  # (release, first, last sign-off, launch, days to launch, days to sign-off)
     for e in evaluations:
-        first = _first_record(e)
+        first = e.first_record
         signed = max((s.date for s in e.release.signoffs if s.date is not None), default=None)
         launch = e.release.launch.date if e.launched else None
         data.append((e.release.name, first, signed, launch, (launch - first).days if first and launch else None,

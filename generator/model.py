@@ -343,3 +343,33 @@ class Evaluation:
     @property
     def launched(self) -> bool:
         return bool(self.release.launch and self.release.launch.date)
+
+    # What the pages about many releases need of each one's items, kept apart from `results` so that a
+    # release summarised by the build cache (summary.py) answers them without its items being loaded.
+
+    @functools.cached_property
+    def statuses(self) -> tuple[str, ...]:
+        """Each item's status in the checklist's order, "expired" for a waiver past its expiry (item histories)."""
+        return tuple("expired" if r.expired else r.status for r in self.results)
+
+    @functools.cached_property
+    def measured(self) -> tuple[tuple[str, Optional[float], str], ...]:
+        """(item id, measured value or None, status) of each criterion item, in the checklist's order (charts)."""
+        return tuple((r.item.id, r.own.value if r.own is not None else None, r.status)
+                     for r in self.results if r.item.criterion is not None)
+
+    @functools.cached_property
+    def first_record(self) -> Optional[dt.date]:
+        """The earliest date recorded for the release: on an item entry or a sign-off."""
+        dates = [x.date for x in self.release.entries if x.date is not None]
+        dates += [s.date for s in self.release.signoffs if s.date is not None]
+        return min(dates, default=None)
+
+    @functools.cached_property
+    def carried(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(release, item ids) of statuses `new --from` carried over that no one confirmed, in checklist order."""
+        out: dict[str, list[str]] = {}
+        for r in self.results:
+            if r.entry is not None and r.entry.carried_from is not None:
+                out.setdefault(r.entry.carried_from, []).append(r.item.id)
+        return tuple((k, tuple(v)) for k, v in out.items())
