@@ -7,6 +7,7 @@ committer date (the order commits were made in; an author date can be set to any
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional, Sequence
 
@@ -49,6 +50,7 @@ class AuditContext:
     tombstones: tuple = ()
     incomplete: str = ""  # why the history is incomplete ("" when it is whole)
     team: Optional[Team] = None  # readiness.yml people and policy; None: names are compared as strings
+    whole: bool = True  # False: `evaluations` is one release, and findings about the site as a whole are not wanted
 
     def history(self, e: Evaluation):
         return self.histories.get(e.release.name)
@@ -415,10 +417,13 @@ def release_deleted(ctx: AuditContext) -> Iterable[Finding]:
 def history_incomplete(ctx: AuditContext) -> Iterable[Finding]:
     not_checked = f"not checked: {', '.join(HISTORY_RULES)}; the launch rules judged the files as they are now"
     if not ctx.repository.available:
-        yield Finding("history-incomplete", "error", None,
-                      f"provenance could not be computed: {ctx.repository.reason}; {not_checked}", {})
+        if ctx.whole:
+            yield Finding("history-incomplete", "error", None,
+                          f"provenance could not be computed: {ctx.repository.reason}; {not_checked}", {})
         return
-    if ctx.repository.shallow:
+    if not ctx.whole:
+        pass
+    elif ctx.repository.shallow:
         yield Finding("history-incomplete", "error", None,
                       "the repository is a shallow clone: commits older than its depth are missing, so what they "
                       "did cannot be checked; fetch the full history (git fetch --unshallow)",
@@ -479,8 +484,19 @@ RULES: list[Callable[[AuditContext], Iterable[Finding]]] = [
 ]
 
 
-def audit(ctx: AuditContext) -> list[Finding]:
-    """Every rule's findings, errors first, then by release and rule."""
-    findings = [f for rule in RULES for f in rule(ctx)]
+def release_findings(ctx: AuditContext, e: Evaluation) -> list[Finding]:
+    """Every rule's findings about one release of `ctx`: made of it, its history and the settings alone, so a
+    build can keep them per release (summary.cached_findings)."""
+    one = dataclasses.replace(ctx, evaluations=(e,), tombstones=(), whole=False)
+    return [f for rule in RULES for f in rule(one)]
+
+
+def audit(ctx: AuditContext,
+          of_release: Callable[[AuditContext, Evaluation], list[Finding]] = release_findings) -> list[Finding]:
+    """Every rule's findings, errors first, then by release and rule: those about the site as a whole (its
+    history, deleted releases), then each release's from `of_release`."""
+    findings = [f for rule in RULES for f in rule(dataclasses.replace(ctx, evaluations=()))]
+    for e in ctx.evaluations:
+        findings.extend(of_release(ctx, e))
     order = {e.release.name: i for i, e in enumerate(ctx.evaluations)}
     return sorted(findings, key=lambda f: (f.severity != "error", order.get(f.release, -1), f.rule, f.message))

@@ -139,7 +139,8 @@ class Cache:
         self.path = cache_path(root, directory)
         self._db: Optional[sqlite3.Connection] = None
         self._used: set[str] = set()
-        self._pending: dict[str, tuple[Any, Shape]] = {}  # loaded releases, stored when the writer closes
+        # Loaded releases, summaries and findings: stored when the writer closes.
+        self._pending: dict[str, tuple[Any, Optional[Shape]]] = {}
         self.hits = self.misses = 0
         self.problem: Optional[Problem] = None  # the first cache problem, reported once as a warning
         self.usable = self._check()
@@ -265,8 +266,9 @@ class Cache:
             self._used.add(entry)
         return digest
 
-    def put(self, entry: str, value: Any, shape: Shape) -> None:
-        """Remember `value` (data of `shape`) for the next build; stored when the build's writer closes."""
+    def put(self, entry: str, value: Any, shape: Optional[Shape]) -> None:
+        """Remember `value` (data of `shape`, or text when None) for the next build; stored when the build's
+        writer closes."""
         self._used.add(entry)
         self._pending[entry] = (value, shape)
 

@@ -2,7 +2,8 @@
 
 A cache file is data an earlier build wrote; reading it must not be able to do more than give values. So
 nothing is pickled: a value is JSON of a known shape, and reading rebuilds only that shape, from the type
-hints of the classes listed in TYPES (the model's frozen dataclasses a loaded results file is made of),
+hints of the classes listed in TYPES (the model's frozen dataclasses a loaded results file and an
+evaluation's summary are made of),
 with dates, tuples and JSON's own scalars. Each class is a JSON array of its fields in order, a date its
 ISO text, a tuple an array. A value of any other type is refused when storing (the entry is not cached),
 data of any other shape when reading (a miss).
@@ -19,10 +20,10 @@ import typing
 from typing import Any, Callable, Optional
 
 from generator.errors import Location, Problem
-from generator.model import Entry, Launch, Release, Signoff, iso_date
+from generator.model import Counts, Entry, Launch, Reason, Release, Signoff, Summary, iso_date
 
 # The only classes a cache entry can hold. A class added here must have fields of the kinds _codec knows.
-TYPES = (Release, Entry, Signoff, Launch, Location, Problem)
+TYPES = (Release, Entry, Signoff, Launch, Location, Problem, Summary, Counts, Reason)
 _SCALARS = {str, int, float, bool}
 Convert = Optional[Callable[[Any], Any]]  # None: the value is stored as it is
 

@@ -373,3 +373,21 @@ class Evaluation:
             if r.entry is not None and r.entry.carried_from is not None:
                 out.setdefault(r.entry.carried_from, []).append(r.item.id)
         return tuple((k, tuple(v)) for k, v in out.items())
+
+
+@dataclass(frozen=True)
+class Summary:
+    """An evaluation without its item results: all the pages about many releases need of it (summary.py)."""
+
+    evaluated_on: dt.date
+    counts: Counts
+    sections: tuple[Counts, ...]  # in the order of the checklist's sections
+    verdict: str
+    reasons: tuple[Reason, ...]
+    blocking: tuple[str, ...]
+    unsigned: tuple[str, ...]
+    uncounted: tuple[tuple[str, str], ...]
+    statuses: tuple[str, ...]
+    measured: tuple[tuple[str, Optional[float], str], ...]
+    first_record: Optional[dt.date]
+    carried: tuple[tuple[str, tuple[str, ...]], ...]

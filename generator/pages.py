@@ -24,6 +24,7 @@ from generator.provenance import Repository
 from generator.reasons import held_back, search_text, why
 from generator.render import TEMPLATES
 from generator.timeline import Timelines
+from generator.summary import cached_findings
 
 
 @dataclass(frozen=True)
@@ -62,13 +63,16 @@ class SiteData:
     @classmethod
     def gather(cls, config: dict, checklists: dict[str, Checklist], evaluations, today: dt.date,
                histories: Optional[dict] = None, revisions: Optional[dict] = None,
-               repository: Optional[Repository] = None, timelines: Optional[Timelines] = None) -> "SiteData":
-        """Everything pages need, computed once before any page is made (so every page sees the same data)."""
+               repository: Optional[Repository] = None, timelines: Optional[Timelines] = None,
+               cache=None) -> "SiteData":
+        """Everything pages need, computed once before any page is made (so every page sees the same data);
+        with the build cache, each release's findings are the last build's where their inputs are the same."""
         evaluations = tuple(evaluations)
         repository = repository or Repository(False, "not read")
         t = timelines or Timelines(histories or {}, {})
         findings = audit(AuditContext(evaluations, t.histories, repository, config.get("audit", {}), t.launched,
-                                      t.tombstones, t.incomplete, config.get("team")))
+                                      t.tombstones, t.incomplete, config.get("team")),
+                         *([cached_findings(cache)] if cache is not None else []))
         return cls(config, checklists, evaluations, today, diffs(evaluations), tuple(signers(evaluations)),
                    t.histories, revisions or t.revisions, repository, tuple(findings),
                    ProductCharts(evaluations), tombstones=t.tombstones,
@@ -78,7 +82,7 @@ class SiteData:
     def of_project(cls, project, today: dt.date) -> "SiteData":
         """The site data of a loaded project, evaluated on `today` (for releases not launched)."""
         return cls.gather(project.config, project.checklists, project.evaluations(today), today,
-                          repository=project.repository, timelines=project.timelines)
+                          repository=project.repository, timelines=project.timelines, cache=project.cache)
 
     @property
     def latest(self) -> Optional[Evaluation]:

@@ -9,6 +9,7 @@ import json
 import os
 import stat
 import tempfile
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -112,6 +113,9 @@ class PreviousSite:
 STAMPS = cache_key("stamps of the published site's files")
 
 
+CLOCK_WAIT, CLOCK_WAITS = 0.005, 10  # seconds, times: the file system's clock ticks every few milliseconds
+
+
 def remember_stamps(cache: Cache, site_dir: Path, digests: dict[str, str]) -> None:
     """Keep the stamp of every file of the site just published (site path -> SHA-256, as in its manifest),
     taken once nothing will write, link, move or unlink it again (removing the old site's links to a file
@@ -123,7 +127,13 @@ def remember_stamps(cache: Cache, site_dir: Path, digests: dict[str, str]) -> No
             stamps[path, digest] = os.stat(site_dir / path, follow_symlinks=False)
         except OSError:
             continue
+    newest = max((info.st_ctime_ns for info in stamps.values()), default=0)
     now = _clock(site_dir.parent)
+    for _ in range(CLOCK_WAITS):  # the site is done: a clock read later is as good, and leaves fewer racy files
+        if now is None or now > newest:
+            break
+        time.sleep(CLOCK_WAIT)
+        now = _clock(site_dir.parent)
     # A file changed within the clock tick of its stamp could be written again in the same tick with the
     # same stamp, so, like git's "racily clean" entries, it gets none and is read next time.
     kept = {path: f"{digest} {_stamp(info)}" for (path, digest), info in stamps.items()

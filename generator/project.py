@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import os
 import re
@@ -17,7 +18,7 @@ from generator.cache import key as cache_key
 from generator.cachecodec import LOADED
 from generator.checklist import load_checklist
 from generator.errors import InputError, Location, Problem, Problems, display_path
-from generator.merge import evaluate, release_order
+from generator.merge import evaluate, evaluation_date, release_order
 from generator.model import Checklist, Evaluation, Release
 from generator.people import read_team, uncounted
 from generator.parallel import WorkerLost, parallel_map
@@ -27,6 +28,7 @@ from generator.results import YamlReader, YamlScalar, YamlSeq, parse_yaml
 from generator.timeline import ReleaseHistory, TimelineBuilder, Timelines, build_timelines, future_dates, latest_date
 from generator.discover import case_clash, checklist_sources, is_results_file, result_folders
 from generator.source import MAX_INPUT_BYTES, read_input, read_regular
+from generator.summary import HEAD, Loaded, evaluate_cached, head, head_key
 
 CONFIG_FILE = "readiness.yml"
 CONFIG_KEYS = ("site_name", "site_description", "site_url", "repo_url", "copyright", "audit", "people", "groups", "policy")
@@ -50,6 +52,8 @@ class Project:
     repository: Repository = field(default_factory=lambda: Repository(False, "not read"))
     history_warning: Optional[Problem] = None  # incomplete history: `build` warns once, `build --strict` fails
     uncounted: dict = field(default_factory=dict)  # release name -> {role: why its sign-off does not count}
+    cache: Optional[Cache] = field(default=None, compare=False, repr=False)  # evaluations are summarised in it
+    keys: dict = field(default_factory=dict, compare=False, repr=False)  # release name -> its file's cache key
 
     @property
     def histories(self) -> dict[str, ReleaseHistory]:
@@ -63,9 +67,18 @@ class Project:
         return self.versions.get(release.name) or self.checklists[release.checklist]
 
     def evaluations(self, today: Optional[dt.date] = None) -> list[Evaluation]:
-        """Every release evaluated against its checklist version, oldest first (the last is the latest)."""
-        return release_order([evaluate(r, self.checklist_of(r), today, self.uncounted.get(r.name))
-                              for r in self.releases])
+        """Every release evaluated against its checklist version, oldest first (the last is the latest); with
+        the build cache, those the last build evaluated from the same inputs come as summaries (summary.py)."""
+        out = []
+        for r in self.releases:
+            checklist, uncounted = self.checklist_of(r), self.uncounted.get(r.name)
+            make = functools.partial(evaluate, r, checklist, today, uncounted)
+            if self.cache is None:
+                out.append(make())
+            else:
+                out.append(evaluate_cached(self.cache, self.keys.get(r.name), r, checklist,
+                                           evaluation_date(r, today), uncounted or {}, make))
+        return release_order(out)
 
 
 class _ChecklistsAt(Mapping):
@@ -175,6 +188,7 @@ def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
     releases: list[Release] = []
     folders = result_folders(root, problems)
     versions: dict[str, Checklist] = {}
+    keys: dict[str, str] = {}  # release name -> its loaded file's cache key
     # File checks first, in order; then the files are loaded (in parallel when there are many); then
     # everything is put together in the same order, so problems and pages do not depend on the workers.
     slots: list = []  # per file: a list of problems found before loading, or a _ResultsFile to load
@@ -200,11 +214,13 @@ def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
         if not isinstance(slot, _ResultsFile):
             problems.extend(slot)
             continue
-        release, found = next(loaded)
+        release, found, entry = next(loaded)
         problems.extend(found)
         if release is not None:
             releases.append(release)
             versions[release.name] = slot.view[release.checklist]
+            if entry is not None:
+                keys[release.name] = entry
     problems.extend(future_dates(releases, latest_date()))
     if problems.errors:
         history.close()
@@ -213,7 +229,8 @@ def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
     problems.extend(reader.warnings)
     timelines, discounted = _apply_policy(timelines, releases, team, signed_commits)
     return Project(root, config, checklists, tuple(releases), tuple(problems.warnings), versions, timelines,
-                   history.repo, _history_warning(history), discounted)
+                   history.repo, _history_warning(history), discounted, cache if cache is not None and cache.usable
+                   else None, keys)
 
 
 def _apply_policy(timelines: Timelines, releases, team, signed_commits: bool) -> tuple[Timelines, dict]:
@@ -283,18 +300,20 @@ class _ResultsFile:
         return release, problems.items
 
 
-def _load_releases(files: list[_ResultsFile], cache: Optional[Cache]) -> list[tuple[Optional[Release], list]]:
-    """(release or None, problems) per file, in order: from the cache where the last build loaded the same
-    inputs, the others read and checked, by several processes when there are many."""
+def _load_releases(files: list[_ResultsFile], cache: Optional[Cache]) -> list[tuple[Optional[Release], list, Optional[str]]]:
+    """(release or None, problems, cache key) per file, in order: from the cache where the last build loaded
+    the same inputs, the others read and checked, by several processes when there are many. A release from
+    the cache comes without its entries, read back only when something needs them (summary.Loaded)."""
     done: list = [None] * len(files)
     entries: list[Optional[str]] = [None] * len(files)
     todo = []
     use = cache is not None and cache.usable
     for i, f in enumerate(files):
         entries[i] = f.cache_entry() if use else None
-        hit = cache.get(entries[i], LOADED) if entries[i] else None
-        if hit is not None:
-            done[i] = (hit[0], list(hit[1]))
+        hit = cache.get(head_key(entries[i]), HEAD) if entries[i] else None
+        if hit is not None and hit[0] is not None and cache.has(entries[i]):
+            done[i] = (Loaded.of(hit[0], functools.partial(_entries_of, cache, entries[i], f, hit[0].sha256)),
+                       list(hit[1]), entries[i])
         else:
             todo.append(i)
     try:
@@ -303,9 +322,21 @@ def _load_releases(files: list[_ResultsFile], cache: Optional[Cache]) -> list[tu
         raise InputError([Problem(Location("results/"), "a process loading results files ended abruptly (killed, "
                                   "or out of memory); build again, or with READINESS_JOBS=1 to load them in one "
                                   "process")]) from None
-    for i, result in zip(todo, results):
-        done[i] = result
-        release, found = result
+    for i, (release, found) in zip(todo, results):
+        done[i] = (release, found, entries[i])
         if entries[i] and release is not None and not any(p.is_error for p in found):
             cache.put(entries[i], (release, tuple(found)), LOADED)
+            cache.put(head_key(entries[i]), (head(release), tuple(found)), HEAD)
     return done
+
+
+def _entries_of(cache: Cache, entry: str, f: _ResultsFile, sha256: str) -> tuple:
+    """A cached release's entries: as the last build loaded them, or (that entry gone) loaded again from its
+    file, which must still be the one the release was read from."""
+    hit = cache.get(entry, LOADED)
+    if hit is not None and hit[0] is not None:
+        return hit[0].entries
+    release, _ = f.load()
+    if release is None or release.sha256 != sha256:
+        raise InputError([Problem(Location(f.shown), "changed while the site was being built; build again")])
+    return release.entries

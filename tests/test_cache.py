@@ -118,13 +118,15 @@ def test_second_build_reuses_every_release_part_and_the_cache_stays_outside_the_
     build(root, tmp_path / "one")
     output = build(root, tmp_path / "two")
     releases = len(list((root / "results").glob("*.yaml")))
-    # Per release: the loaded file, the page as rendered and as MkDocs finished it, two exports (JSON and the
-    # compare page's script), the badge, the hash of the auditor's bundle, its search entries; the search
+    # Per release: the loaded file without its entries, its evaluation's summary and its audit findings, the
+    # page as rendered and as MkDocs finished it, two exports (JSON and the compare page's script), the badge,
+    # the hash of the auditor's bundle, its search entries, and its entries (which the history stage reads to
+    # evaluate the release as launched and as signed: every release of this history is committed); the search
     # entries of every other page; and each checklist revision's two exports.
     pages = len(list((tmp_path / "one").rglob("index.html"))) - releases
     revisions = len(list((tmp_path / "one" / "data" / "checklists").glob("*/*.json")))
     assert revisions >= 1
-    assert reused(output) == 8 * releases + pages + 2 * revisions
+    assert reused(output) == 11 * releases + pages + 2 * revisions
     assert set(repo.git("status", "--porcelain", "--ignored").splitlines()) == before
     assert cache_path(root).parent == cache_root and cache_path(root).is_file()
 
@@ -267,11 +269,11 @@ def test_cache_holds_only_what_the_last_build_used(repo, tmp_path):
         build(root, tmp_path / f"edit{n}")
         counts.append(rows())
     releases = len(list((root / "results").glob("*.yaml")))
-    # Per release at most: the loaded file, the page whole and as an outline, the finished page, 4 exports,
-    # the hashes of the five files in the site, the hash of the auditor's bundle, the search entries (and
-    # those of the other pages).
+    # Per release at most: the loaded file and its head, the evaluation's summary, the findings, the page whole
+    # and as an outline, the finished page, 4 exports, the hashes of the five files in the site, the hash of
+    # the auditor's bundle, the search entries (and those of the other pages).
     pages = len(list((tmp_path / "one").rglob("index.html"))) - releases
-    assert counts[0] == counts[1] == counts[2] <= 15 * releases + pages
+    assert counts[0] == counts[1] == counts[2] <= 18 * releases + pages
 
 
 def test_a_damaged_cache_is_replaced_and_the_build_is_unaffected(project, tmp_path):
