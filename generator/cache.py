@@ -1,4 +1,4 @@
-"""Build cache: results files as loaded and release outputs as rendered by the last build, keyed by input hashes.
+"""Build cache: results files as loaded, evaluations in brief and outputs as rendered by the last build, keyed by input hashes.
 
 A long history changes one results file at a time; the other releases' files, checklist versions, git
 history and findings are the same, so their loaded data and rendered pages are too. Like coverage.py's
