@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
+import zlib
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,8 +20,8 @@ from generator.merge import evaluate
 from generator.pages import SiteData
 from generator.project import load_project
 from generator.results import load_release
-from generator.summary import (SUMMARY, Loaded, Summarised, cached_findings, findings_from, findings_text, head,
-                               summarise)
+from generator.summary import (SUMMARY, Loaded, Summarised, cached_findings, evaluation_key, findings_from,
+                               findings_text, head, summarise)
 
 from conftest import ROOT
 from test_cache import assert_cached_equals_full, build
@@ -154,3 +155,22 @@ def test_findings_split_by_release_and_cached_are_the_findings(tmp_path):
     for damaged in ("", "{", "[1]", '[{"rule": 1}]', "[" * 100000):
         assert findings_from(damaged) is None
     assert findings_from(findings_text(found)) == found
+
+
+def test_a_damaged_summary_is_evaluated_again(tmp_path):
+    history = tmp_path / "history"
+    write_history(history, 2)
+    build(history, tmp_path / "site")
+    cache = Cache(history)
+    project = load_project(history, cache)
+    e = project.evaluations(DAY)[0]
+    assert isinstance(e, Summarised)
+    key = evaluation_key(project.keys[e.release.name], e.checklist, e.evaluated_on, {})
+    good = cache._row(key)
+    for damaged in (b"j" + zlib.compress(b'"not a summary"'), b"s" + zlib.compress(b"text"), b"\x00",
+                    b"j" + zlib.compress(SUMMARY.dumps(dataclasses.replace(summarise(e), statuses=("done",))).encode())):
+        with cache._db:
+            cache._db.execute("UPDATE entries SET value = ? WHERE key = ?", (damaged, key))
+        again = load_project(history, Cache(history)).evaluations(DAY)
+        assert not isinstance(again[0], Summarised) and again[0] == e and again[0].results == e.results
+    assert good is not None
