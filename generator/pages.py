@@ -181,10 +181,15 @@ def dashboard(site: SiteData) -> Iterable[Output]:
     products = [(product_label(p), product_slug(p), site.latest_of(p)) for p in site.products]
     single = len(site.products) <= 1
     newest = site.newest_first
-    yield _page("index.md", "dashboard.md.j2", site, latest=site.latest, products=products, single=single,
-                evaluations=newest[:DASHBOARD_RELEASES], all_releases=len(newest),
-                charts=_headline(site, site.products[0]) if single and site.products else [],
-                trends="trends/index.md", heading=site.config["site_name"])
+    listed = [(label, slug) for label, slug, _ in products]
+    # Made of the releases' summaries and the settings alone, like a product's page: cached on them, so an
+    # unchanged site draws no chart for it.
+    yield Output("index.md", "dashboard.md.j2", functools.partial(
+        _context, "index.md", site, latest=site.latest, products=products, single=single,
+        evaluations=newest[:DASHBOARD_RELEASES], all_releases=len(newest),
+        charts=functools.partial(_headline, site, site.products[0]) if single and site.products else [],
+        trends="trends/index.md", heading=site.config["site_name"]),
+        key=_product_key(site, "dashboard", "", site.evaluations, listed))
     if not single:
         for p in site.products:
             evaluations = tuple(reversed(site.by_product[p]))
@@ -193,13 +198,15 @@ def dashboard(site: SiteData) -> Iterable[Output]:
                 _context, path, site, latest=site.latest_of(p), products=products, single=True,
                 evaluations=evaluations, all_releases=0, charts=functools.partial(_headline, site, p),
                 trends=f"../../trends/{product_slug(p)}/index.md", heading=f"Product {product_label(p)}"),
-                key=_product_key(site, "product-page", p, evaluations, [(label, slug) for label, slug, _ in products]))
+                key=_product_key(site, "product-page", p, evaluations, listed))
 
 
 def trends_page(site: SiteData) -> Iterable[Output]:
     if len(site.products) <= 1:
-        charts = list(site.charts.get(site.products[0], ())) if site.products else []
-        yield _page("trends/index.md", "trends.md.j2", site, charts=charts, products=[], count=len(site.evaluations))
+        only = site.products[0] if site.products else ""
+        yield Output("trends/index.md", "trends.md.j2", functools.partial(
+            _context, "trends/index.md", site, charts=lambda: list(site.charts.get(only, ())), products=[],
+            count=len(site.evaluations)), key=_product_key(site, "trends", only, site.evaluations))
         return
     links = [(product_label(p), product_slug(p)) for p in site.products]
     yield _page("trends/index.md", "trends.md.j2", site, charts=[], products=links, count=len(site.evaluations))

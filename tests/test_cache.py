@@ -122,11 +122,12 @@ def test_second_build_reuses_every_release_part_and_the_cache_stays_outside_the_
     # page as rendered and as MkDocs finished it, two exports (JSON and the compare page's script), the badge,
     # the hash of the auditor's bundle, its search entries, and its entries (which the history stage reads to
     # evaluate the release as launched and as signed: every release of this history is committed); the search
-    # entries of every other page; and each checklist revision's two exports.
+    # entries of every other page, and the dashboard and trends page as rendered; and each checklist
+    # revision's two exports.
     pages = len(list((tmp_path / "one").rglob("index.html"))) - releases
     revisions = len(list((tmp_path / "one" / "data" / "checklists").glob("*/*.json")))
     assert revisions >= 1
-    assert reused(output) == 11 * releases + pages + 2 * revisions
+    assert reused(output) == 11 * releases + pages + 2 + 2 * revisions
     assert set(repo.git("status", "--porcelain", "--ignored").splitlines()) == before
     assert cache_path(root).parent == cache_root and cache_path(root).is_file()
 
