@@ -217,6 +217,11 @@ class Release:
         """The release name within its product (the file name without .yaml)."""
         return self.name.rsplit("/", 1)[-1]
 
+    def __hash__(self) -> int:
+        # What the file is, not everything read from it: the entries of a release read back from the build
+        # cache are read only when needed (summary.Loaded), and equal releases have equal files anyway.
+        return hash((self.name, self.path, self.sha256))
+
 
 # --- evaluation ------------------------------------------------------------
 
@@ -336,6 +341,10 @@ class Evaluation:
     signoffs: dict = field(compare=False)  # role id -> Signoff or None
     uncounted: dict = field(default_factory=dict, compare=False)  # role id -> why its sign-off does not count
 
+    def __hash__(self) -> int:
+        # What the evaluation is made of, not its items (see Release.__hash__ and summary.Summarised).
+        return hash((self.release, self.checklist.name, self.checklist.sha256, self.evaluated_on))
+
     @property
     def progress(self) -> float:
         return self.counts.progress
@@ -366,6 +375,11 @@ class Evaluation:
         return min(dates, default=None)
 
     @functools.cached_property
+    def expiring(self) -> bool:
+        """Whether any entry of the release sets a waiver's expiry (its statuses may then change with the day)."""
+        return any(x.expires is not None for x in self.release.entries)
+
+    @functools.cached_property
     def carried(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """(release, item ids) of statuses `new --from` carried over that no one confirmed, in checklist order."""
         out: dict[str, list[str]] = {}
@@ -391,3 +405,4 @@ class Summary:
     measured: tuple[tuple[str, Optional[float], str], ...]
     first_record: Optional[dt.date]
     carried: tuple[tuple[str, tuple[str, ...]], ...]
+    expiring: bool

@@ -225,15 +225,32 @@ def load_project(root: Path, cache: Optional[Cache] = None) -> Project:
     if problems.errors:
         history.close()
     problems.raise_if_errors()
+    reader.evaluate_head = _evaluator(cache if cache is not None and cache.usable else None, keys)
     timelines = build_timelines(reader, releases, versions)
     problems.extend(reader.warnings)
-    timelines, discounted = _apply_policy(timelines, releases, team, signed_commits)
+    timelines, discounted = _apply_policy(timelines, releases, team, signed_commits, reader.evaluate_head)
     return Project(root, config, checklists, tuple(releases), tuple(problems.warnings), versions, timelines,
                    history.repo, _history_warning(history), discounted, cache if cache is not None and cache.usable
                    else None, keys)
 
 
-def _apply_policy(timelines: Timelines, releases, team, signed_commits: bool) -> tuple[Timelines, dict]:
+def _evaluator(cache: Optional[Cache], keys: dict):
+    """How a release of the working tree is evaluated: from the build cache's summary when the last build
+    evaluated the same inputs (summary.evaluate_cached), else by merge.evaluate."""
+
+    def evaluated(release: Release, checklist: Checklist, today: Optional[dt.date] = None,
+                  uncounted: Optional[dict] = None) -> Evaluation:
+        make = functools.partial(evaluate, release, checklist, today, uncounted)
+        if cache is None:
+            return make()
+        return evaluate_cached(cache, keys.get(release.name), release, checklist, evaluation_date(release, today),
+                               uncounted or {}, make)
+
+    return evaluated
+
+
+def _apply_policy(timelines: Timelines, releases, team, signed_commits: bool,
+                  evaluated=evaluate) -> tuple[Timelines, dict]:
     """The sign-offs that do not count under the policy, now and as launched; the launch verdicts re-judged."""
     if team is None:
         return timelines, {}
@@ -247,7 +264,7 @@ def _apply_policy(timelines: Timelines, releases, team, signed_commits: bool) ->
             continue
         at_launch = uncounted(team, e.release.signoffs, h.launch.signoff_commits, signed_commits)
         if at_launch:
-            e = launched[r.name] = evaluate(e.release, e.checklist, None, at_launch)
+            e = launched[r.name] = (evaluated if e.release is r else evaluate)(e.release, e.checklist, None, at_launch)
             histories[r.name] = dataclasses.replace(h, launch=dataclasses.replace(h.launch, verdict=e.verdict,
                                                                                   progress=e.progress))
     return dataclasses.replace(timelines, histories=histories, launched=launched), {k: v for k, v in now.items() if v}
@@ -282,15 +299,16 @@ class _ResultsFile:
     product: str
     broken: frozenset  # checklists that failed to parse
 
-    def cache_entry(self) -> Optional[str]:
-        """The file's cache key (its bytes, path and checklists), or None when it cannot be read as one."""
+    def cache_entry(self) -> tuple[Optional[str], str]:
+        """The file's cache key (its bytes, path and checklists) and its bytes' SHA-256, or (None, "") when it
+        cannot be read as one."""
         try:
             data = read_regular(self.path, self.shown, MAX_INPUT_BYTES, "")
         except InputError:  # loading it reports why
-            return None
+            return None, ""
         checklists = tuple((name, self.view[name].sha256) for name in self.view)
-        return cache_key("release", self.shown, self.product, hashlib.sha256(data).hexdigest(), checklists,
-                         sorted(self.broken))
+        sha256 = hashlib.sha256(data).hexdigest()
+        return cache_key("release", self.shown, self.product, sha256, checklists, sorted(self.broken)), sha256
 
     def load(self) -> tuple[Optional[Release], list[Problem]]:
         from generator.results import load_release
@@ -309,10 +327,12 @@ def _load_releases(files: list[_ResultsFile], cache: Optional[Cache]) -> list[tu
     todo = []
     use = cache is not None and cache.usable
     for i, f in enumerate(files):
-        entries[i] = f.cache_entry() if use else None
+        entries[i], sha256 = f.cache_entry() if use else (None, "")
         hit = cache.get(head_key(entries[i]), HEAD) if entries[i] else None
-        if hit is not None and hit[0] is not None and cache.has(entries[i]):
-            done[i] = (Loaded.of(hit[0], functools.partial(_entries_of, cache, entries[i], f, hit[0].sha256)),
+        # A head must be of this very file (the key says so; a damaged entry may not): else it is a miss.
+        if hit is not None and hit[0] is not None and (hit[0].sha256, hit[0].path, hit[0].product) == \
+                (sha256, f.shown, f.product) and cache.has(entries[i]):
+            done[i] = (Loaded.of(hit[0], functools.partial(_entries_of, cache, entries[i], f, sha256)),
                        list(hit[1]), entries[i])
         else:
             todo.append(i)
@@ -334,9 +354,11 @@ def _entries_of(cache: Cache, entry: str, f: _ResultsFile, sha256: str) -> tuple
     """A cached release's entries: as the last build loaded them, or (that entry gone) loaded again from its
     file, which must still be the one the release was read from."""
     hit = cache.get(entry, LOADED)
-    if hit is not None and hit[0] is not None:
+    if hit is not None and hit[0] is not None and hit[0].sha256 == sha256:
         return hit[0].entries
-    release, _ = f.load()
+    release, found = f.load()
     if release is None or release.sha256 != sha256:
         raise InputError([Problem(Location(f.shown), "changed while the site was being built; build again")])
+    if cache.usable:  # a damaged entry is mended, not read around in every build after
+        cache.put(entry, (release, tuple(found)), LOADED)
     return release.entries

@@ -70,6 +70,8 @@ class TimelineBuilder:
         self._checklists: dict[str, Optional[Checklist]] = {}
         self._loaded: dict = {}
         self.warnings: list[Problem] = []
+        # How HEAD's own releases are evaluated: the load stage gives the one that uses the build cache.
+        self.evaluate_head: Callable[..., Evaluation] = evaluate
 
     # --- versions ---------------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from generator.cache import Cache
 from generator.cache import key as cache_key
 from generator.cachecodec import Shape
 from generator.errors import Problem
-from generator.model import Checklist, Evaluation, Release, Summary
+from generator.model import STATUSES, VERDICTS, Checklist, Counts, Evaluation, Release, Summary
 
 SUMMARY = Shape(Summary)
 
@@ -31,7 +31,7 @@ def summarise(e: Evaluation) -> Summary:
     """What the pages about many releases need of one evaluation, and all an Evaluation holds but its items."""
     return Summary(e.evaluated_on, e.counts, tuple(c for _, c in e.section_counts), e.verdict, e.reasons,
                    e.blocking, e.unsigned, tuple(e.uncounted.items()), e.statuses, e.measured,
-                   e.first_record, e.carried)
+                   e.first_record, e.carried, e.expiring)
 
 
 def _same(self, other) -> bool:
@@ -53,6 +53,9 @@ class Loaded(Release):
     __eq__ = _same
     __hash__ = Release.__hash__
 
+    def __repr__(self) -> str:  # the entries are the file's: its bytes' hash names them without reading them
+        return f"Loaded(name={self.name!r}, path={self.path!r}, product={self.product!r}, sha256={self.sha256!r})"
+
     @classmethod
     def of(cls, head: Release, entries: Callable[[], tuple]) -> "Loaded":
         """`head` (a Release stored without its entries) with `entries()` giving them when needed."""
@@ -68,6 +71,11 @@ class Summarised(Evaluation):
     __eq__ = _same
     __hash__ = Evaluation.__hash__
 
+    def __repr__(self) -> str:
+        return (f"Summarised(release={self.release!r}, checklist={self.checklist.name!r}, "
+                f"checklist_sha256={self.checklist.sha256!r}, evaluated_on={self.evaluated_on!r}, "
+                f"verdict={self.verdict!r})")
+
     @classmethod
     def of(cls, release: Release, checklist: Checklist, s: Summary, full: Callable[[], Evaluation]) -> "Summarised":
         obj = object.__new__(cls)
@@ -77,13 +85,13 @@ class Summarised(Evaluation):
             section_counts=tuple(zip(checklist.sections, s.sections)), verdict=s.verdict, reasons=s.reasons,
             blocking=s.blocking, unsigned=s.unsigned, signoffs={r.id: signed.get(r.id) for r in checklist.roles},
             uncounted=dict(s.uncounted), statuses=s.statuses, measured=s.measured, first_record=s.first_record,
-            carried=s.carried, _full=full)
+            carried=s.carried, expiring=s.expiring, _full=full)
         return obj
 
 
 def head(release: Release) -> Release:
     """The release as the build cache keeps it apart from its entries, to be read back cheaply (Loaded)."""
-    return dataclasses.replace(release, entries=())
+    return Release(**{name: getattr(release, name) for name in _HEAD_FIELDS}, entries=())  # never a Loaded
 
 
 HEAD = Shape(tuple[Optional[Release], tuple[Problem, ...]])  # a release without its entries, the file's problems
@@ -109,11 +117,25 @@ def evaluate_cached(cache: Cache, entry: Optional[str], release: Release, checkl
         return evaluate()
     key = evaluation_key(entry, checklist, on, uncounted)
     s = cache.get(key, SUMMARY)
-    if s is not None and len(s.sections) == len(checklist.sections) and len(s.statuses) == len(checklist.items):
+    if s is not None and fits(s, checklist):
         return Summarised.of(release, checklist, s, evaluate)
     e = evaluate()
     cache.put(key, summarise(e), SUMMARY)
     return e
+
+
+def fits(s: Summary, checklist: Checklist) -> bool:
+    """Whether a stored summary can be one of a release evaluated against `checklist`: a damaged or edited
+    entry that does not is a miss, not a page that contradicts the release's own."""
+    known = {i.id for i in checklist.items}
+    roles = {r.id for r in checklist.roles}
+    statuses = tuple("waived" if x == "expired" else x for x in s.statuses)
+    return (s.verdict in VERDICTS and len(s.statuses) == len(checklist.items)
+            and set(statuses) <= set(STATUSES) and Counts.tally(statuses) == s.counts
+            and len(s.sections) == len(checklist.sections) and sum(s.sections, Counts()) == s.counts
+            and [i for i, _, _ in s.measured] == [i.id for i in checklist.criteria]
+            and all(set(items) <= known for _, items in s.carried) and set(s.blocking) <= known
+            and set(s.unsigned) <= roles and all(r.target in known or r.target in roles for r in s.reasons))
 
 
 def findings_key(ctx, e: Evaluation) -> str:
@@ -161,8 +183,11 @@ def cached_findings(cache: Cache) -> Callable:
         text = cache.get(key)
         found = findings_from(text) if text is not None else None
         if found is None:
-            text = findings_text(release_findings(ctx, e))
+            fresh = release_findings(ctx, e)
+            text = findings_text(fresh)
             found = findings_from(text)
+            if found is None:  # not of the shape kept (no rule makes one): used as made, not kept
+                return fresh
             cache.put(key, text, None)
         return found
 

@@ -204,7 +204,9 @@ def _launch(b: TimelineBuilder, v: Version, now: Optional[Release] = None, today
         release, problem = None, "its launch block does not load"
     if release is None:
         return LaunchRecord(v.commit, v.path, date, problem=problem), None
-    e = evaluate(release, checklist)
+    # HEAD's release is evaluated as the load stage evaluates it (from the build cache's summary when the
+    # last build had it): an older version, read from git, is evaluated here.
+    e = b.evaluate_head(release, checklist) if release is now else evaluate(release, checklist)
     return LaunchRecord(v.commit, v.path, release.launch.date.isoformat(), e.verdict, e.progress, checklist.name,
                         checklist.sha256, checklist_commit=b.checklist_commit(v, checklist.name)), e
 
@@ -231,7 +233,7 @@ def _not_ready(b: TimelineBuilder, v: Version, memo: dict, now: Optional[Release
     if key not in memo:
         same = now is not None and today is not None and head is not None and not b.gh.dirty(current.path) \
             and v.checklists == current.checklists and checklist == head.checklist and items == head.items
-        if same and evaluated is not None and not any(entry.expires for entry in now.entries):
+        if same and evaluated is not None and evaluated.release is now and not evaluated.expiring:
             e, problem = evaluated, ""  # no waiver can expire: the statuses are those of any other day
         elif same:
             release = now if launch_date and now.launch and now.launch.date and \
@@ -240,8 +242,8 @@ def _not_ready(b: TimelineBuilder, v: Version, memo: dict, now: Optional[Release
         else:
             e, problem = b.evaluated(v, on)
         memo[key] = ((), "", problem) if e is None else (
-            tuple((r.item.id, "expired" if r.expired else r.status) for r in e.results
-                  if r.status in ("failed", "pending") or r.expired), e.checklist.sha256, "")
+            tuple((item.id, status) for item, status in zip(e.checklist.items, e.statuses)
+                  if status in ("failed", "pending", "expired")), e.checklist.sha256, "")
     return memo[key]
 
 

@@ -20,8 +20,9 @@ from generator.merge import evaluate
 from generator.pages import SiteData
 from generator.project import load_project
 from generator.results import load_release
-from generator.summary import (SUMMARY, Loaded, Summarised, cached_findings, evaluation_key, findings_from,
-                               findings_text, head, summarise)
+from generator.checklist import load_checklist
+from generator.summary import (HEAD, SUMMARY, Loaded, Summarised, cached_findings, evaluation_key, findings_from,
+                               findings_text, head, head_key, summarise)
 
 from conftest import ROOT
 from test_cache import assert_cached_equals_full, build
@@ -31,6 +32,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 from synth import add_release, edit_release, write_history  # noqa: E402
 
 DERIVED = ("statuses", "measured", "first_record", "carried")
+
+
+def _load_checklist(history):
+    return load_checklist(history / "checklists" / "production.md", "checklists/production.md")[0]
 
 
 def _never():
@@ -167,10 +172,74 @@ def test_a_damaged_summary_is_evaluated_again(tmp_path):
     assert isinstance(e, Summarised)
     key = evaluation_key(project.keys[e.release.name], e.checklist, e.evaluated_on, {})
     good = cache._row(key)
+    base = summarise(e)
+    edited = [dataclasses.replace(base, statuses=("done",)), dataclasses.replace(base, verdict="MAYBE"),
+              dataclasses.replace(base, statuses=("bogus",) * len(base.statuses)),
+              dataclasses.replace(base, statuses=("done",) * len(base.statuses)),  # counts that do not add up
+              dataclasses.replace(base, measured=base.measured[1:]), dataclasses.replace(base, blocking=("nope",)),
+              dataclasses.replace(base, carried=(("0.9", ("nope",)),))]
     for damaged in (b"j" + zlib.compress(b'"not a summary"'), b"s" + zlib.compress(b"text"), b"\x00",
-                    b"j" + zlib.compress(SUMMARY.dumps(dataclasses.replace(summarise(e), statuses=("done",))).encode())):
+                    *(b"j" + zlib.compress(SUMMARY.dumps(x).encode()) for x in edited)):
         with cache._db:
             cache._db.execute("UPDATE entries SET value = ? WHERE key = ?", (damaged, key))
         again = load_project(history, Cache(history)).evaluations(DAY)
         assert not isinstance(again[0], Summarised) and again[0] == e and again[0].results == e.results
     assert good is not None
+
+
+def test_an_unchanged_rebuild_of_a_git_history_reads_few_releases_items(tmp_path, monkeypatch):
+    history = tmp_path / "lumen"
+    subprocess.run([sys.executable, str(ROOT / "examples" / "replay.py"), str(history)], check=True,
+                   capture_output=True)
+    build(history, tmp_path / "site")
+    read, made = [], []
+    real_get, real_evaluate = Cache.get, project_module.evaluate
+
+    def counting_get(self, entry, shape=None):
+        if shape is LOADED:
+            read.append(entry)
+        return real_get(self, entry, shape)
+
+    def counting_evaluate(release, *args, **kwargs):
+        made.append(release.name)
+        return real_evaluate(release, *args, **kwargs)
+
+    monkeypatch.setattr(Cache, "get", counting_get)
+    monkeypatch.setattr(project_module, "evaluate", counting_evaluate)
+    build(history, tmp_path / "site")
+    releases = len(list((history / "results").glob("*.yaml")))
+    # As launched, a release is its summary when HEAD holds it as launched; only a sign-off given on another
+    # day while a waiver could expire has its release evaluated again on that day, from its entries.
+    assert made == [] and len(read) <= releases // 3, (made, read)
+
+
+def test_a_cached_head_of_another_file_is_a_miss_and_a_damaged_release_is_mended(tmp_path):
+    history = tmp_path / "history"
+    write_history(history, 2)
+    build(history, tmp_path / "site")
+    cache = Cache(history)
+    project = load_project(history, cache)
+    release = project.releases[0]
+    entry = project.keys[release.name]
+    forged = b"j" + zlib.compress(HEAD.dumps((dataclasses.replace(head(release), sha256="0" * 64), ())).encode())
+    with cache._db:
+        cache._db.execute("UPDATE entries SET value = ? WHERE key = ?", (forged, head_key(entry)))
+        cache._db.execute("UPDATE entries SET value = ? WHERE key = ?", (b"j" + zlib.compress(b"[]"), entry))
+    again = load_project(history, Cache(history)).releases[0]
+    assert not isinstance(again, Loaded) and again == release  # loaded from its file, not from the head
+    output = build(history, tmp_path / "site")
+    assert "changed while the site was being built" not in output
+    fresh = Cache(history)
+    assert fresh.get(entry, LOADED)[0] == release and fresh.get(head_key(entry), HEAD)[0].sha256 == release.sha256
+
+
+def test_hashing_or_showing_a_lazy_release_or_evaluation_reads_nothing(tmp_path):
+    history = tmp_path / "history"
+    write_history(history, 1)
+    [release] = load_project(history).releases
+    e = evaluate(release, _load_checklist(history), DAY)
+    lazy = Summarised.of(Loaded.of(head(release), _never), e.checklist, summarise(e), _never)
+    assert hash(lazy.release) == hash(release) and hash(lazy) == hash(e)
+    assert release.sha256 in repr(lazy.release) and release.name in repr(lazy)
+    loaded = Loaded.of(head(release), lambda: release.entries)
+    assert {loaded: 1}[release] == 1  # equal, so found (comparing them reads the entries, as it must)
