@@ -30,6 +30,8 @@ from generator.model import Checklist, Evaluation, Release
 from generator.provenance import ChecklistRevision, Commit
 from generator.snapshot import Edit, TimelineBuilder
 from generator.source import read_input
+from generator.summary import Loaded
+from generator.summary import head as head_of
 from generator.versions import summarise
 
 MAX_ROWS = 200  # commits listed per release page; the findings name every commit that matters
@@ -236,9 +238,12 @@ def _not_ready(b: TimelineBuilder, v: Version, memo: dict, now: Optional[Release
         if same and evaluated is not None and evaluated.release is now and not evaluated.expiring:
             e, problem = evaluated, ""  # no waiver can expire: the statuses are those of any other day
         elif same:
-            release = now if launch_date and now.launch and now.launch.date and \
-                now.launch.date.isoformat() == launch_date else dataclasses.replace(now, launch=None)
-            e, problem = evaluate(release, today, on), ""
+            if launch_date and now.launch and now.launch.date and now.launch.date.isoformat() == launch_date:
+                release = now
+            else:  # without its launch, so evaluated on the sign-off's day; its entries read only if needed
+                release = Loaded.of(dataclasses.replace(head_of(now), launch=None), lambda: now.entries)
+            # HEAD's items on that day: the build cache's summary when the last build evaluated them.
+            e, problem = b.evaluate_head(release, today, on), ""
         else:
             e, problem = b.evaluated(v, on)
         memo[key] = ((), "", problem) if e is None else (

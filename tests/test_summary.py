@@ -187,7 +187,7 @@ def test_a_damaged_summary_is_evaluated_again(tmp_path):
     assert good is not None
 
 
-def test_an_unchanged_rebuild_of_a_git_history_reads_few_releases_items(tmp_path, monkeypatch):
+def test_an_unchanged_rebuild_of_a_git_history_reads_no_releases_items(tmp_path, monkeypatch):
     history = tmp_path / "lumen"
     subprocess.run([sys.executable, str(ROOT / "examples" / "replay.py"), str(history)], check=True,
                    capture_output=True)
@@ -208,10 +208,9 @@ def test_an_unchanged_rebuild_of_a_git_history_reads_few_releases_items(tmp_path
     monkeypatch.setattr(project_module, "evaluate", counting_evaluate)
     build(history, tmp_path / "site")
     releases = len(list((history / "results").glob("*.yaml")))
-    # As launched, a release is its summary when HEAD holds it as launched; a release checked on the day of
-    # a sign-off other than its evaluation day (not launched yet, or with waivers that could expire) is
-    # evaluated on that day from its entries: 4 of the example's 14 (all 14 were read before).
-    assert made == [] and len(read) <= releases // 3, (made, read)
+    # As launched, a release is its summary when HEAD holds it as launched, and checked on the day of a
+    # sign-off, its summary of that day: no release's items are read (all 14 of the example's were).
+    assert releases == 14 and made == [] and read == [], (made, read)
 
 
 def test_a_cached_head_of_another_file_is_a_miss_and_a_damaged_release_is_mended(tmp_path):
