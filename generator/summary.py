@@ -127,15 +127,14 @@ def evaluate_cached(cache: Cache, entry: Optional[str], release: Release, checkl
 def fits(s: Summary, checklist: Checklist) -> bool:
     """Whether a stored summary can be one of a release evaluated against `checklist`: a damaged or edited
     entry that does not is a miss, not a page that contradicts the release's own."""
-    known = {i.id for i in checklist.items}
-    roles = {r.id for r in checklist.roles}
+    known, roles = checklist.nodes, checklist.role_ids  # its own index of node ids: nothing built per release
     statuses = tuple("waived" if x == "expired" else x for x in s.statuses)
     return (s.verdict in VERDICTS and len(s.statuses) == len(checklist.items)
             and set(statuses) <= set(STATUSES) and Counts.tally(statuses) == s.counts
             and len(s.sections) == len(checklist.sections) and sum(s.sections, Counts()) == s.counts
-            and [i for i, _, _ in s.measured] == [i.id for i in checklist.criteria]
-            and all(set(items) <= known for _, items in s.carried) and set(s.blocking) <= known
-            and set(s.unsigned) <= roles and all(r.target in known or r.target in roles for r in s.reasons))
+            and [i for i, _, _ in s.measured] == [i.id for i in checklist.items if i.criterion is not None]
+            and all(i in known for _, items in s.carried for i in items) and all(i in known for i in s.blocking)
+            and all(r in roles for r in s.unsigned) and all(r.target in known or r.target in roles for r in s.reasons))
 
 
 def findings_key(ctx, e: Evaluation) -> str:

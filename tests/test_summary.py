@@ -95,10 +95,8 @@ def test_a_cached_release_whose_entry_is_gone_is_read_again_and_refused_if_its_f
         third.entries  # noqa: B018
 
 
-def test_a_rebuild_evaluates_and_reads_the_items_of_the_changed_release_alone(tmp_path, monkeypatch):
-    history = tmp_path / "history"
-    write_history(history, 12, products=2)
-    build(history, tmp_path / "site")
+def _counting(monkeypatch) -> tuple[list, list]:
+    """(releases the project evaluates, cached releases whose entries are read), as a build goes on."""
     made, read = [], []
     real_evaluate, real_get = project_module.evaluate, Cache.get
 
@@ -113,6 +111,14 @@ def test_a_rebuild_evaluates_and_reads_the_items_of_the_changed_release_alone(tm
 
     monkeypatch.setattr(project_module, "evaluate", counting_evaluate)
     monkeypatch.setattr(Cache, "get", counting_get)
+    return made, read
+
+
+def test_a_rebuild_evaluates_and_reads_the_items_of_the_changed_release_alone(tmp_path, monkeypatch):
+    history = tmp_path / "history"
+    write_history(history, 12, products=2)
+    build(history, tmp_path / "site")
+    made, read = _counting(monkeypatch)
     add_release(history, 12, 2)
     order = {p: [e.release.name for e in es] for p, es in
              SiteData.of_project(load_project(history), DAY).by_product.items()}
@@ -192,20 +198,7 @@ def test_an_unchanged_rebuild_of_a_git_history_reads_no_releases_items(tmp_path,
     subprocess.run([sys.executable, str(ROOT / "examples" / "replay.py"), str(history)], check=True,
                    capture_output=True)
     build(history, tmp_path / "site")
-    read, made = [], []
-    real_get, real_evaluate = Cache.get, project_module.evaluate
-
-    def counting_get(self, entry, shape=None):
-        if shape is LOADED:
-            read.append(entry)
-        return real_get(self, entry, shape)
-
-    def counting_evaluate(release, *args, **kwargs):
-        made.append(release.name)
-        return real_evaluate(release, *args, **kwargs)
-
-    monkeypatch.setattr(Cache, "get", counting_get)
-    monkeypatch.setattr(project_module, "evaluate", counting_evaluate)
+    made, read = _counting(monkeypatch)
     build(history, tmp_path / "site")
     releases = len(list((history / "results").glob("*.yaml")))
     # As launched, a release is its summary when HEAD holds it as launched, and checked on the day of a
