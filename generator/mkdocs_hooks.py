@@ -114,7 +114,7 @@ class _Kept(File):
 
     front = ""  # the front matter block the text starts with
     _outline: "str | bytes" = ""  # the text cut down to its outline (see outline()), or cache.encode of it
-    _source: "str | bytes" = ""  # the text, or cache.encode(text)
+    _source: "str | bytes | hookstate.Spilled" = ""  # the text, or cache.encode(text), or where that is
 
     @property
     def outline(self) -> str:
@@ -123,7 +123,10 @@ class _Kept(File):
 
     @property
     def content_string(self) -> str:
-        return self._source if isinstance(self._source, str) else decode(self._source)
+        source = self._source
+        if isinstance(source, str):
+            return source
+        return decode(source if isinstance(source, bytes) else source.read())
 
     @property
     def content_bytes(self) -> bytes:

@@ -351,18 +351,21 @@ def _build_in(work: Path, site: SiteData, site_dir: Path, root: Path, step: Call
     config = mkdocs_config(site, docs, out)
     state = None
     if cache is not None:
-        state = hookstate.BuildState(theme_key(config), cache, store, previous=PreviousSite(site_dir, cache))
-    count = write_docs(site, docs, cache, static, store, state)
-    config_file = work / "mkdocs.yml"
-    config_file.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    step("running mkdocs build")
-    epoch = build_epoch(site)
-    hookstate.current = state
+        state = hookstate.BuildState(theme_key(config), cache, store, previous=PreviousSite(site_dir, cache),
+                                     spill=hookstate.Spill(work / "held-pages"))
     try:
+        count = write_docs(site, docs, cache, static, store, state)
+        config_file = work / "mkdocs.yml"
+        config_file.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        step("running mkdocs build")
+        epoch = build_epoch(site)
+        hookstate.current = state
         with _source_date(epoch):
             run_mkdocs(config_file)
     finally:
         hookstate.current = None
+        if state is not None and state.spill is not None:
+            state.spill.close()
     _move_into(static, out)
     if state is not None:
         state.previous.place(out, store)

@@ -647,3 +647,55 @@ def test_search_entries_of_any_other_shape_in_the_cache_are_a_miss():
                 '[{"location": "x", "title": "t", "text": "y", "onclick": "z"}]',
                 '[{"location": 1, "title": "t", "text": "y"}]', None, b"[]"):
         assert _entries(bad) is None, bad
+
+
+def _held(monkeypatch) -> list:
+    """What each release page held for the hooks became: bytes in memory or a place in the build folder."""
+    from generator import hookstate
+
+    kinds, real = [], hookstate.BuildState.hold
+
+    def hold(self, src_uri, front, outline, page):
+        real(self, src_uri, front, outline, page)
+        kinds.append(type(self.sources[src_uri][2]).__name__)
+
+    monkeypatch.setattr(hookstate.BuildState, "hold", hold)
+    return kinds
+
+
+def test_release_pages_wait_for_mkdocs_in_the_build_folder_not_in_memory(project, tmp_path, own_cache, monkeypatch):
+    held = _held(monkeypatch)
+    build(project, tmp_path / "site")
+    assert held and set(held) == {"Spilled"}
+    build(project, tmp_path / "full", "--no-cache")
+    assert tree(tmp_path / "site") == tree(tmp_path / "full")
+
+
+def test_a_page_the_build_folder_cannot_take_waits_in_memory(project, tmp_path, own_cache, monkeypatch):
+    """A full disk under the build folder: the pages stay in memory and the site is whole."""
+    import errno
+
+    from generator import hookstate
+
+    def full(fd, data, offset):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(hookstate.os, "pwrite", full)
+    held = _held(monkeypatch)
+    build(project, tmp_path / "site")
+    assert held and set(held) == {"bytes"}
+    build(project, tmp_path / "full", "--no-cache")
+    assert tree(tmp_path / "site") == tree(tmp_path / "full")
+
+
+def test_held_pages_read_back_as_written_and_not_once_closed(tmp_path):
+    from generator.hookstate import Spill
+
+    spill = Spill(tmp_path / "held")
+    blobs = [os.urandom(n) for n in (0, 1, 70_000, 3)]
+    places = [spill.put(b) for b in blobs]
+    assert [p.read() for p in reversed(places)] == blobs[::-1]
+    spill.close()
+    with pytest.raises(OSError):
+        places[2].read()
+    assert spill.put(b"late") == b"late"  # once closed, a page stays in memory
