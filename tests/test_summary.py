@@ -236,3 +236,22 @@ def test_hashing_or_showing_a_lazy_release_or_evaluation_reads_nothing(tmp_path)
     assert release.sha256 in repr(lazy.release) and release.name in repr(lazy)
     loaded = Loaded.of(head(release), lambda: release.entries)
     assert {loaded: 1}[release] == 1  # equal, so found (comparing them reads the entries, as it must)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_loaded_entries_share_their_checklists_id_strings(tmp_path, monkeypatch, jobs):
+    """Entries loaded here, in worker processes, or read back from the cache point at the checklist's own id
+    strings rather than holding a copy each."""
+    monkeypatch.setenv("READINESS_JOBS", jobs)
+    history = tmp_path / "history"
+    write_history(history, 60)
+    cache = Cache(history, tmp_path / "cache")
+    for build_number in range(2):
+        project = load_project(history, cache)
+        ids = project.checklists["production"].nodes
+        releases = project.releases
+        assert (type(releases[0]) is Loaded) == (build_number == 1)
+        entries = [e for r in releases for e in r.entries]
+        assert entries and all(e.target is ids[e.target].id for e in entries)
+        cache.writer().close()
+        cache = Cache(history, tmp_path / "cache")
