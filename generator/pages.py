@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import datetime as dt
 import functools
-import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping, Optional, Union
 
 from generator import __version__
 from generator.analyse import (DIFF_SECTIONS, STRIP_RELEASES, Diff, carried, diffs, item_histories, most_failed,
                                signers)
-from generator.audit import HISTORY_RULES, RULES, AuditContext, audit
+from generator.audit import HISTORY_RULES, AuditContext, audit
 from generator.cache import key as cache_key
 from generator.charts import all_charts
 from generator.exports import (checklist_export, checklist_json, checklist_script, dumps_compact,
@@ -22,7 +20,6 @@ from generator.exports import (checklist_export, checklist_json, checklist_scrip
 from generator.model import Checklist, Evaluation, Item, ItemResult
 from generator.provenance import Repository
 from generator.reasons import held_back, search_text, why
-from generator.render import TEMPLATES
 from generator.timeline import Timelines
 from generator.summary import cached_findings
 
@@ -188,7 +185,7 @@ def dashboard(site: SiteData) -> Iterable[Output]:
         _context, "index.md", site, latest=site.latest, products=products, single=single,
         evaluations=newest[:DASHBOARD_RELEASES], all_releases=len(newest),
         charts=functools.partial(_headline, site, site.products[0]) if single and site.products else [],
-        trends="trends/index.md", heading=site.config["site_name"]),
+        trends="trends/index.md", heading=site.config["site_name"], product_pages=False),
         key=_product_key(site, "dashboard", "", site.evaluations, listed))
     if not single:
         for p in site.products:
@@ -197,7 +194,8 @@ def dashboard(site: SiteData) -> Iterable[Output]:
             yield Output(path, "dashboard.md.j2", functools.partial(
                 _context, path, site, latest=site.latest_of(p), products=products, single=True,
                 evaluations=evaluations, all_releases=0, charts=functools.partial(_headline, site, p),
-                trends=f"../../trends/{product_slug(p)}/index.md", heading=f"Product {product_label(p)}"),
+                trends=f"../../trends/{product_slug(p)}/index.md", heading=f"Product {product_label(p)}",
+                product_pages=True),
                 key=_product_key(site, "product-page", p, evaluations, listed))
 
 
@@ -230,10 +228,6 @@ def _product_key(site: SiteData, kind: str, product: str, evaluations: Iterable[
     edits one release renders only its own product's pages again."""
     return cache_key(kind, product, [(_evaluated_from(e), sorted(e.uncounted.items())) for e in evaluations],
                      sorted(site.config.items()), *extra)
-
-
-def releases_index(site: SiteData) -> Iterable[Output]:
-    yield _page("releases/index.md", "releases.md.j2", site)
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,13 +330,6 @@ def release_pages(site: SiteData) -> Iterable[Output]:
                      front={"title": f"Release {e.release.name}", PRERENDERED: True}, key=key)
 
 
-def signoffs_page(site: SiteData) -> Iterable[Output]:
-    roles: list = []
-    for c in site.checklists.values():
-        roles.extend(r for r in c.roles if r.id not in {x.id for x in roles})
-    yield _page("signoffs/index.md", "signoffs.md.j2", site, roles=roles, people=site.people)
-
-
 def checklist_pages(site: SiteData) -> Iterable[Output]:
     for c in site.checklists.values():
         rows = [(s, _rows(s.children, {i.id: None for i in c.items})) for s in c.sections]
@@ -370,33 +357,6 @@ def compare_page(site: SiteData) -> Iterable[Output]:
     a, b = _compare_pair(site)
     yield _page("compare/index.md", "compare.md.j2", site, evaluations=site.newest_first, a=a, b=b,
                 diff_sections=DIFF_SECTIONS)
-
-
-def audit_page(site: SiteData) -> Iterable[Output]:
-    rules = [rule.__name__.replace("_", "-") for rule in RULES]
-    by_release: dict = {}
-    for f in site.findings:
-        by_release.setdefault(f.release, []).append(f)
-    yield _page("audit/index.md", "audit.md.j2", site, findings=site.findings, rules=rules, by_release=by_release,
-                repo_url=site.config.get("repo_url"), history_rules=HISTORY_RULES, tombstones=site.tombstones,
-                pages={e.release.name for e in site.evaluations})
-
-
-RULE_DOCS = TEMPLATES / "audit-rules.md"
-_RULE_BLOCK = re.compile(r"^<!-- rule: ([a-z0-9-]+) \| (error|warning) -->\n(.*?)(?=^<!-- rule: |\Z)", re.M | re.S)
-
-
-def rule_docs() -> dict[str, tuple[str, str]]:
-    """Rule id -> (severity, Markdown) from templates/audit-rules.md: what each audit rule checks."""
-    return {m.group(1): (m.group(2), m.group(3).strip()) for m in _RULE_BLOCK.finditer(RULE_DOCS.read_text("utf-8"))}
-
-
-def audit_rules_page(site: SiteData) -> Iterable[Output]:
-    docs = rule_docs()
-    counts = collections.Counter(f.rule for f in site.findings)
-    rules = [(rule, *docs.get(rule, ("", "Not described yet."))) for rule in
-             (r.__name__.replace("_", "-") for r in RULES)]
-    yield _page("audit/rules/index.md", "audit_rules.md.j2", site, rules=rules, counts=counts)
 
 
 def data_exports(site: SiteData) -> Iterable[Output]:
@@ -448,15 +408,21 @@ def badges(site: SiteData) -> Iterable[Output]:
                      key=release_key(site, e, "badge"), static=True)
 
 
+# The index pages build on the helpers above, so they are imported once those are defined.
+from generator.index_pages import (audit_page, audit_rules_page, product_audit, product_signoffs,  # noqa: E402,F401
+                                   releases_index, rule_docs, signoffs_page)
+
 PAGES: list[Callable[[SiteData], Iterable[Output]]] = [
     dashboard,
     releases_index,
     release_pages,
     trends_page,
     signoffs_page,
+    product_signoffs,
     checklist_pages,
     compare_page,
     audit_page,
+    product_audit,
     audit_rules_page,
     data_exports,
     badges,

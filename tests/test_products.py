@@ -58,6 +58,43 @@ def test_site_has_a_page_set_per_product(multi, tmp_path):
     assert "web/2.0.0" in web_page and "api/2.0.0" not in web_page
 
 
+def _text(page) -> str:
+    """A built page's article as text, one space between words."""
+    import html
+    import re
+
+    body = page.read_text()
+    body = body[body.index("<article"):body.index("</article>")]
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+def test_index_pages_list_products_and_each_product_has_its_own_signoffs_and_findings(multi, tmp_path):
+    """Listing every release, /releases/, /signoffs/ and /audit/ grew without bound: in a site of several
+    products they list the products, and each product's sign-offs and findings are pages of its own."""
+    site = tmp_path / "site"
+    result = run("build", "--root", str(multi), "-d", str(site))
+    assert result.exit_code == 0, result.output
+    findings = json.loads((site / "data" / "findings.json").read_text())["findings"]
+    for index in ("releases", "signoffs", "audit"):
+        page = (site / index / "index.html").read_text()
+        assert "web/1.0.0/index.html" not in page and "api/1.0.0/index.html" not in page, index
+    assert 'href="../products/web/index.html"' in (site / "releases" / "index.html").read_text()
+    assert 'href="../products/api/signoffs/index.html"' in (site / "signoffs" / "index.html").read_text()
+    audit = (site / "audit" / "index.html").read_text()
+    assert 'href="../products/web/audit/index.html"' in audit
+    assert f"{len(findings)} findings over 6 releases" in _text(site / "audit" / "index.html")
+    for product, other in (("web", "api"), ("api", "web")):
+        signoffs = (site / "products" / product / "signoffs" / "index.html").read_text()
+        assert all(f"{product}/{n}/index.html" in signoffs for n in ("1.0.0", "1.1.0", "2.0.0"))
+        assert f"{other}/" not in signoffs.split("<article", 1)[1]
+        own = [f for f in findings if (f["release"] or "").startswith(f"{product}/")]
+        text = _text(site / "products" / product / "audit" / "index.html")
+        assert f"{len(own)} findings over this product's 3 releases" in text
+        assert text.count(f"{product}/") >= len(own) and f"{other}/" not in text
+        assert 'href="signoffs/index.html"' in (site / "products" / product / "index.html").read_text()
+    assert any(f["release"] for f in findings)  # the fixture's releases have findings to be shared out
+
+
 def test_diff_compares_within_a_product(multi, tmp_path):
     site = tmp_path / "site"
     assert run("build", "--root", str(multi), "-d", str(site)).exit_code == 0
@@ -121,6 +158,8 @@ def test_a_rebuild_remakes_only_the_pages_and_charts_of_the_product_that_changed
     assert drawn == [["api"]]
     assert "products/api/index.md" in rendered and "trends/api/index.md" in rendered
     assert "products/web/index.md" not in rendered and "trends/web/index.md" not in rendered
+    assert "products/api/signoffs/index.md" in rendered and "products/api/audit/index.md" in rendered
+    assert "products/web/signoffs/index.md" not in rendered and "products/web/audit/index.md" not in rendered
     # Still the site a build from nothing makes, byte for byte.
     assert run("build", "--root", str(multi), "-d", str(tmp_path / "full"), "--no-cache").exit_code == 0
     files = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
