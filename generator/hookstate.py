@@ -77,10 +77,11 @@ class BuildState:
     cache: Any = None  # cache.Cache, read from
     store: Any = None  # the build's cache writer, stored to
     page_keys: dict = field(default_factory=dict)  # docs path of a release page -> cache key of its content
+    markdown_keys: dict = field(default_factory=dict)  # docs path of a Markdown page outside the nav -> the same
     finished: set = field(default_factory=set)  # docs paths whose finished page is in the cache
     previous: Any = None  # previous.PreviousSite: the last build's site, whose unchanged pages are linked
     sources: dict = field(default_factory=dict)  # docs path of a release page -> (front, outline, page): see hold
-    skipped: dict = field(default_factory=dict)  # docs path of a release page MkDocs is not given -> search entries
+    skipped: dict = field(default_factory=dict)  # docs path of a page MkDocs is not given -> search entries
     after_pages: list = field(default_factory=list)  # what the hooks do once every page is built
     lost: set = field(default_factory=set)  # final keys whose entry turned out unreadable this build
     spill: Optional[Spill] = None  # where whole pages are held, when the build gives a folder for it
@@ -113,10 +114,11 @@ class BuildState:
         return key("release search entries", self.theme_key, src_uri, content_key)
 
     def skip(self, src_uri: str, content_key: str, *keep: str) -> bool:
-        """Whether MkDocs can do without this release page: the last build finished it and indexed it for
+        """Whether MkDocs can do without this page (a release page, or a Markdown page no other page's HTML
+        depends on, see pages.Output.alone): the last build finished it and indexed it for
         search from the same inputs, and the finished page is in place for the site (see
-        previous.PreviousSite.stage); the hooks add its search entries where MkDocs would have. `keep` names the
-        entries it was made from, kept for a later build that must finish it again (a theme change)."""
+        previous.PreviousSite.stage); the hooks add its search entries where MkDocs would have (order_key).
+        `keep` names the entries it was made from, kept for a later build that must finish it again."""
         if self.cache is None or getattr(self.previous, "staging", None) is None or \
                 not src_uri.endswith("/index.md"):
             return False
@@ -141,6 +143,17 @@ class BuildState:
             return False
         self.finished.add(src_uri)
         return True
+
+
+def order_key(state: Optional[BuildState], src_uri: str) -> tuple:
+    """Where MkDocs takes a page, for search and the sitemap: the docs folder's pages as mkdocs.structure.files
+    walks it (a folder's files, `index` first, before its subfolders, each by name), then the release pages
+    the hooks add (on_files), by path. A page MkDocs is not given goes in at its place by this key."""
+    if state is not None and src_uri in state.page_keys:
+        return (1, src_uri)
+    *folders, name = src_uri.split("/")
+    stem = name.rsplit(".", 1)[0]
+    return (0, [(1, f) for f in folders] + [(0, (stem not in ("index", "README"), name))])
 
 
 current: Optional[BuildState] = None

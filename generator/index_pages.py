@@ -89,7 +89,7 @@ def product_signoffs(site: SiteData) -> Iterable[Output]:
         yield Output(path, "signoffs.md.j2", functools.partial(
             _context, path, site, roles=roles, people=functools.partial(signers, evaluations),
             evaluations=tuple(reversed(evaluations)), products=[], product=product_label(p)),
-            key=_product_key(site, "product-signoffs", p, evaluations, roles))
+            key=_product_key(site, "product-signoffs", p, evaluations, roles), alone=True)
 
 
 def audit_page(site: SiteData) -> Iterable[Output]:
@@ -117,7 +117,7 @@ def product_audit(site: SiteData) -> Iterable[Output]:
         yield Output(path, "audit_product.md.j2", functools.partial(
             _context, path, site, findings=findings, releases=len(evaluations), product=product_label(p),
             pages={e.release.name for e in evaluations}, repo_url=repo_url),
-            key=_product_key(site, "product-audit", p, evaluations, findings, repo_url))
+            key=_product_key(site, "product-audit", p, evaluations, findings, repo_url), alone=True)
 
 
 RULE_DOCS = TEMPLATES / "audit-rules.md"

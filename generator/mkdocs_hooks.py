@@ -160,17 +160,19 @@ def _search_from_cache(index, state) -> None:
     pages MkDocs is not given (state.skipped) go in where MkDocs would have indexed them: release pages
     come last (see on_files), in the order of their paths."""
     parse = index.add_entry_from_context
-    waiting = collections.deque(sorted(state.skipped))
+    waiting = collections.deque(sorted(state.skipped, key=lambda src: hookstate.order_key(state, src)))
 
     def skipped_before(src_uri: "str | None") -> None:
-        while waiting and (src_uri is None or waiting[0] < src_uri):
+        place = hookstate.order_key(state, src_uri) if src_uri is not None else None
+        while waiting and (place is None or hookstate.order_key(state, waiting[0]) < place):
             index.entries.extend(state.skipped[waiting.popleft()])
 
     def add_entry_from_context(page) -> None:
-        content_key = state.page_keys.get(page.file.src_uri)
+        src_uri = page.file.src_uri
+        skipped_before(src_uri)
+        content_key = state.page_keys.get(src_uri) or state.markdown_keys.get(src_uri)
         if content_key:
-            skipped_before(page.file.src_uri)
-            entry = state.search_key(page.file.src_uri, content_key)
+            entry = state.search_key(src_uri, content_key)
         else:
             def outline(items) -> list:
                 return [(t.id, t.title, t.url, outline(t.children)) for t in items]
@@ -215,10 +217,8 @@ def _sitemap(state, config):
         listed = [f.page for f in files]
         if not state.skipped:
             return listed
-        releases = [p for p in listed if p.file.src_uri in state.page_keys]
-        releases += [Page(None, File.generated(config, src, content=""), config) for src in state.skipped]
-        others = [p for p in listed if p.file.src_uri not in state.page_keys]
-        return others + sorted(releases, key=lambda p: p.file.src_uri)
+        listed += [Page(None, File.generated(config, src, content=""), config) for src in state.skipped]
+        return sorted(listed, key=lambda p: hookstate.order_key(state, p.file.src_uri))
 
     return pages
 
@@ -257,6 +257,10 @@ def on_page_markdown(markdown, page, config, files):
             parts = FRAGMENT.split(held)  # "", number, "-search" or None, block, number, ...
             page.readiness_stash = {int(n): (bool(search), block[:-1] if block.endswith("\n") else block)
                                     for n, search, block in zip(parts[1::3], parts[2::3], parts[3::3])}
+        state = hookstate.current
+        content_key = state.markdown_keys.get(page.file.src_uri) if state else None
+        if content_key:  # finished, it is stored for a rebuild that can leave it out (BuildState.skip)
+            page.readiness_final = state.final_key(page.file.src_uri, content_key)
         return text
     page.readiness_prerendered = True
     state = hookstate.current

@@ -36,6 +36,9 @@ class Output:
     make: Optional[Callable[[], str]] = None  # ready-made text, made only when the cache does not have it
     key: Optional[str] = None  # hash of everything the output is made from: its build-cache entry (cache.py)
     static: bool = False  # a file no page links to through Markdown: placed in the site beside MkDocs' output
+    # A Markdown page outside the navigation, so no other page's HTML depends on it: with a key, a rebuild
+    # leaves it out of MkDocs when the last build finished it from the same inputs (hookstate.BuildState.skip).
+    alone: bool = False
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,7 @@ def dashboard(site: SiteData) -> Iterable[Output]:
         _context, "index.md", site, latest=site.latest, products=products, single=single,
         evaluations=newest[:DASHBOARD_RELEASES], all_releases=len(newest),
         charts=functools.partial(_headline, site, site.products[0]) if single and site.products else [],
-        trends="trends/index.md", heading=site.config["site_name"], product_pages=False),
+        trends="trends/index.html", heading=site.config["site_name"], product_pages=False),
         key=_product_key(site, "dashboard", "", site.evaluations, listed))
     if not single:
         for p in site.products:
@@ -194,9 +197,9 @@ def dashboard(site: SiteData) -> Iterable[Output]:
             yield Output(path, "dashboard.md.j2", functools.partial(
                 _context, path, site, latest=site.latest_of(p), products=products, single=True,
                 evaluations=evaluations, all_releases=0, charts=functools.partial(_headline, site, p),
-                trends=f"../../trends/{product_slug(p)}/index.md", heading=f"Product {product_label(p)}",
+                trends=f"../../trends/{product_slug(p)}/index.html", heading=f"Product {product_label(p)}",
                 product_pages=True),
-                key=_product_key(site, "product-page", p, evaluations, listed))
+                key=_product_key(site, "product-page", p, evaluations, listed), alone=True)
 
 
 def trends_page(site: SiteData) -> Iterable[Output]:
@@ -213,7 +216,7 @@ def trends_page(site: SiteData) -> Iterable[Output]:
         path = f"trends/{product_slug(p)}/index.md"
         yield Output(path, "trends.md.j2", functools.partial(_context, path, site, charts=lambda p=p: list(site.charts[p]),
                                                              products=[], count=len(evaluations)),
-                     key=_product_key(site, "trends", p, evaluations))
+                     key=_product_key(site, "trends", p, evaluations), alone=True)
 
 
 def _context(path: str, site: SiteData, **context) -> dict:

@@ -96,6 +96,11 @@ def render_outputs(outputs: Iterable[Output], cache: Optional[Cache] = None, sto
                 yield out, None
                 continue
             page = entry is not None and state is not None and bool(out.front and out.front.get(PRERENDERED))
+            if entry is not None and state is not None and out.alone and not page:
+                state.markdown_keys[out.path] = out.key
+                if state.skip(out.path, out.key, entry):
+                    yield out, None
+                    continue
             if page:
                 state.page_keys[out.path] = out.key
                 short = cache_key("outline", out.path, out.key)

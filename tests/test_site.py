@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from generator.cli import cli
 
@@ -217,3 +219,32 @@ def test_a_prerendered_page_without_a_summary_is_indexed_whole():
     page = SimpleNamespace(readiness_prerendered=True,
                            file=SimpleNamespace(content_string=f"---\ntitle: Title\n---\n{body}"))
     assert mkdocs_hooks.on_page_content("", page, None, None).strip() == body.strip()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(paths=st.sets(st.lists(st.sampled_from(["index", "README", "a", "a-b", "b", "B", "z_", "10", "2"]),
+                              min_size=1, max_size=4).map(lambda parts: "/".join(parts) + ".md"), min_size=1, max_size=12))
+def test_pages_left_out_of_mkdocs_go_back_where_mkdocs_walks_the_docs(tmp_path_factory, paths):
+    """The order search and the sitemap take pages in: hookstate.order_key is MkDocs' own walk of the docs."""
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import get_files
+
+    from generator.hookstate import order_key
+
+    docs = tmp_path_factory.mktemp("docs")
+    made = set()
+    for path in sorted(paths):
+        target = docs / path
+        if any(str(p) in made for p in [target, *target.parents]) or target.is_dir():
+            continue  # a file where another path needs a folder
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            continue
+        target.write_text("# page\n")
+        made.add(str(target))
+    config_file = docs.parent / f"{docs.name}.yml"
+    config_file.write_text(f"site_name: t\ndocs_dir: {docs.name}\nsite_dir: {docs.name}-site\n")
+    config = load_config(config_file=str(config_file))
+    walked = [f.src_uri for f in get_files(config).documentation_pages()]
+    assert walked == sorted(walked, key=lambda src: order_key(None, src))
