@@ -20,20 +20,25 @@ class Spill:
     def __init__(self, path: Path):
         self._fd: Optional[int] = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         self._end = 0
+        self._full = False  # once a write fails, pages are kept in memory without trying the disk again
         self._lock = threading.Lock()  # the cache writer's thread holds pages too
 
     def put(self, blob: bytes) -> "Spilled | bytes":
         with self._lock:
-            if self._fd is None:
+            if self._fd is None or self._full:
                 return blob
             start = self._end
             try:
                 view = memoryview(blob)
                 while view:
-                    view = view[os.pwrite(self._fd, view, self._end):]
+                    written = os.pwrite(self._fd, view, self._end)
+                    if written <= 0:
+                        raise OSError("the build folder took no more bytes")
+                    view = view[written:]
                     self._end = start + len(blob) - len(view)
             except OSError:  # a full disk: this page stays in memory, and so do those after it
                 self._end = start
+                self._full = True
                 return blob
             return Spilled(self, start, len(blob))
 

@@ -70,7 +70,8 @@ def signoffs_page(site: SiteData) -> Iterable[Output]:
                     people=site.people, evaluations=site.newest_first, products=[], product=None)
         return
     product_of = {e.release.name: e.release.product for e in site.evaluations}
-    people = [(name, len(signed), sorted(collections.Counter(product_slug(product_of[s.release]) for s in signed).items()))
+    people = [(name, len(signed), [(product_label(p), product_slug(p), n) for p, n in
+                                   sorted(collections.Counter(product_of[s.release] for s in signed).items())])
               for name, signed in site.people]
     yield _page("signoffs/index.md", "signoffs.md.j2", site, roles=[], people=people, evaluations=(),
                 products=product_rows(site), product=None)

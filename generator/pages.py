@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Mapping, Optional, Union
+from typing import Callable, Iterable, Mapping, Optional, Union
 
 from generator import __version__
 from generator.analyse import (DIFF_SECTIONS, STRIP_RELEASES, Diff, carried, diffs, item_histories, most_failed,
@@ -409,34 +409,6 @@ def badges(site: SiteData) -> Iterable[Output]:
     for e in site.evaluations:
         yield Output(f"releases/{e.release.name}/badge.svg", "badge.svg.j2", functools.partial(_badge, e),
                      key=release_key(site, e, "badge"), static=True)
-
-
-# The index pages build on the helpers above, so they are imported once those are defined.
-from generator.index_pages import (audit_page, audit_rules_page, product_audit, product_signoffs,  # noqa: E402,F401
-                                   releases_index, rule_docs, signoffs_page)
-
-PAGES: list[Callable[[SiteData], Iterable[Output]]] = [
-    dashboard,
-    releases_index,
-    release_pages,
-    trends_page,
-    signoffs_page,
-    product_signoffs,
-    checklist_pages,
-    compare_page,
-    audit_page,
-    product_audit,
-    audit_rules_page,
-    data_exports,
-    badges,
-]
-
-
-def site_outputs(site: SiteData) -> Iterator[Output]:
-    """Every output of every page type, in a stable order; made one at a time, so a page's context is
-    dropped once the page is written instead of every release's rows staying in memory together."""
-    for page in PAGES:
-        yield from page(site)
 
 
 def nav(site: SiteData) -> list:

@@ -22,7 +22,8 @@ from generator.builddir import MARKER, build_folder, check_site_dir, publish, re
 from generator.cache import Cache, _Writer
 from generator.cache import key as cache_key
 from generator.errors import InputError, Location, Problem
-from generator.pages import PRERENDERED, Output, SiteData, nav, site_outputs
+from generator.outputs import site_outputs
+from generator.pages import PRERENDERED, Output, SiteData, nav
 from generator.previous import PreviousSite, remember_stamps
 from generator.render import render
 from generator.verify import MANIFEST, manifest, sign_manifest

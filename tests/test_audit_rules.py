@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from generator.audit import RULES
-from generator.pages import rule_docs
+from generator.index_pages import rule_docs
 
 from conftest import ROOT
 

@@ -677,13 +677,17 @@ def test_a_page_the_build_folder_cannot_take_waits_in_memory(project, tmp_path, 
 
     from generator import hookstate
 
+    tries = []
+
     def full(fd, data, offset):
+        tries.append(offset)
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(hookstate.os, "pwrite", full)
     held = _held(monkeypatch)
     build(project, tmp_path / "site")
     assert held and set(held) == {"bytes"}
+    assert len(tries) == 1  # the disk is not tried again for every page after
     build(project, tmp_path / "full", "--no-cache")
     assert tree(tmp_path / "site") == tree(tmp_path / "full")
 

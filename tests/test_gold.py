@@ -11,7 +11,8 @@ import shutil
 from pathlib import Path
 
 from generator.merge import default_today
-from generator.pages import SiteData, site_outputs
+from generator.outputs import site_outputs
+from generator.pages import SiteData
 from generator.project import load_project
 from generator.site import render_outputs
 

@@ -205,3 +205,16 @@ def test_a_new_product_remakes_every_product_page_while_their_trends_pages_are_l
     files = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
     assert files == {p.relative_to(tmp_path / "full"): p.read_bytes() for p in (tmp_path / "full").rglob("*")
                      if p.is_file()}
+
+
+def test_product_names_are_shown_as_written_in_the_index_pages(multi, tmp_path):
+    """Folder names such as `a._x` and `y_.` are valid products; Markdown must not read them as emphasis."""
+    for name in ("a._x", "y_."):
+        shutil.copytree(multi / "results" / "api", multi / "results" / name)
+    site = tmp_path / "site"
+    result = run("build", "--root", str(multi), "-d", str(site))
+    assert result.exit_code == 0, result.output
+    for page in ("trends", "signoffs", "releases", "audit"):
+        body = (site / page / "index.html").read_text()
+        body = body[body.index("<article"):]
+        assert "<em>" not in body and "a._x</a>" in body and "y_.</a>" in body, page
