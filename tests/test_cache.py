@@ -703,3 +703,19 @@ def test_held_pages_read_back_as_written_and_not_once_closed(tmp_path):
     with pytest.raises(OSError):
         places[2].read()
     assert spill.put(b"late") == b"late"  # once closed, a page stays in memory
+
+
+def test_the_hashes_of_the_previous_sites_files_are_read_in_one_query(project, tmp_path, own_cache):
+    from generator.cache import Cache
+
+    build(project, tmp_path / "site")
+    cache = Cache(project)
+    rows = cache._db.execute("SELECT key FROM entries WHERE key LIKE 'sha256:%'").fetchall()
+    assert len(rows) > 10
+    statements: list = []
+    cache._db.set_trace_callback(statements.append)
+    found = [cache.digest(key[len("sha256:"):]) for (key,) in rows]
+    assert all(len(d) == 64 for d in found) and cache.digest("no such entry") is None
+    assert len(statements) == 1
+    cache.fail("stopped for the test")
+    assert cache.digest(rows[0][0][len("sha256:"):]) is None  # nothing is read once reading has stopped
