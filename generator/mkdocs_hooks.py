@@ -156,9 +156,10 @@ def _search_from_cache(index, state) -> None:
     """Material's search parses every page's HTML for its entries (seconds for a long history's pages, most
     unchanged since the last build): the entries of a page are kept in the build cache under a hash of all
     they are made from (the HTML search sees, toc, URL, title, search and tags meta, the theme's inputs); a
-    release page's, like its finished HTML, under its content's key and the theme's. The entries of release
-    pages MkDocs is not given (state.skipped) go in where MkDocs would have indexed them: release pages
-    come last (see on_files), in the order of their paths."""
+    release page's, like its finished HTML, under its content's key and the theme's (and so a page outside
+    the navigation's, pages.Output.alone). The entries of pages MkDocs is not given (state.skipped) go in
+    where MkDocs would have indexed them (hookstate.order_key): release pages come last (see on_files), in
+    the order of their paths; the others where MkDocs' walk of the docs folder puts them."""
     parse = index.add_entry_from_context
     waiting = collections.deque(sorted(state.skipped, key=lambda src: hookstate.order_key(state, src)))
 
