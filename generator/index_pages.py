@@ -37,14 +37,27 @@ class ProductRow:
     warnings: int
 
 
+def _product_of(site: SiteData) -> dict[str, str]:
+    """Release name -> its product, for the site's releases (a deleted release's findings have none)."""
+    return {e.release.name: e.release.product for e in site.evaluations}
+
+
+def _findings_by_product(site: SiteData) -> dict[str, list]:
+    """The findings on each product's releases, in the site's order of findings."""
+    product_of, grouped = _product_of(site), {}
+    for f in site.findings:
+        if f.release in product_of:
+            grouped.setdefault(product_of[f.release], []).append(f)
+    return grouped
+
+
 def product_rows(site: SiteData) -> list[ProductRow]:
-    product_of = {e.release.name: e.release.product for e in site.evaluations}
-    found = collections.Counter((product_of[f.release], f.severity) for f in site.findings if f.release in product_of)
+    found = _findings_by_product(site)
     rows = []
     for p in site.products:
-        evaluations = site.by_product[p]
+        evaluations, severities = site.by_product[p], collections.Counter(f.severity for f in found.get(p, ()))
         rows.append(ProductRow(product_label(p), product_slug(p), len(evaluations), evaluations[-1],
-                               sum(1 for e in evaluations if e.unsigned), found[p, "error"], found[p, "warning"]))
+                               sum(1 for e in evaluations if e.unsigned), severities["error"], severities["warning"]))
     return rows
 
 
@@ -69,7 +82,7 @@ def signoffs_page(site: SiteData) -> Iterable[Output]:
         yield _page("signoffs/index.md", "signoffs.md.j2", site, roles=_roles(site.checklists.values()),
                     people=site.people, evaluations=site.newest_first, products=[], product=None)
         return
-    product_of = {e.release.name: e.release.product for e in site.evaluations}
+    product_of = _product_of(site)
     people = [(name, len(signed), [(product_label(p), product_slug(p), n) for p, n in
                                    sorted(collections.Counter(product_of[s.release] for s in signed).items())])
               for name, signed in site.people]
@@ -95,7 +108,7 @@ def product_signoffs(site: SiteData) -> Iterable[Output]:
 
 def audit_page(site: SiteData) -> Iterable[Output]:
     rules = [rule.__name__.replace("_", "-") for rule in RULES]
-    pages = {e.release.name for e in site.evaluations}
+    pages = set(_product_of(site))
     shown = [f for f in site.findings if f.release not in pages] if several(site) else site.findings
     yield _page("audit/index.md", "audit.md.j2", site, findings=shown, counted=site.findings, rules=rules,
                 repo_url=site.config.get("repo_url"), history_rules=HISTORY_RULES, tombstones=site.tombstones,
@@ -106,11 +119,7 @@ def product_audit(site: SiteData) -> Iterable[Output]:
     """The findings on a product's releases, on a page of their own (a site of several products)."""
     if not several(site):
         return
-    of_product: dict[str, list] = {}
-    product_of = {e.release.name: e.release.product for e in site.evaluations}
-    for f in site.findings:
-        if f.release in product_of:
-            of_product.setdefault(product_of[f.release], []).append(f)
+    of_product = _findings_by_product(site)
     repo_url = site.config.get("repo_url")
     for p in site.products:
         evaluations, findings = site.by_product[p], of_product.get(p, [])
